@@ -1,0 +1,58 @@
+import pg from 'pg';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+export type Queryable = Pick<pg.Pool, 'query'>;
+
+export interface PoolOptions {
+  /**
+   * Connections per process. The machine has two cores shared by every service and PostgreSQL;
+   * a few connections per process keep the database busy without queueing inside it.
+   */
+  max?: number;
+  applicationName?: string;
+}
+
+export function createPool(connectionString: string, options: PoolOptions = {}): Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 8,
+    application_name: options.applicationName,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+    // A statement that runs this long is a bug or a lock pile-up; fail it instead of holding a connection.
+    statement_timeout: 10_000,
+  });
+  // An idle client can lose its server (database restart); log-and-drop instead of crashing the process.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Runs `work` in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
+export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export async function isDatabaseReachable(pool: Pool): Promise<boolean> {
+  await pool.query('SELECT 1');
+  return true;
+}
+
+/** PostgreSQL's SQLSTATE for a unique-key violation. */
+export const UNIQUE_VIOLATION = '23505';
+export const CHECK_VIOLATION = '23514';
+
+export function hasSqlState(error: unknown, state: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === state;
+}

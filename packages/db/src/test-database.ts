@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createPool, type Pool } from './pool.js';
+import { migrate } from './migrate.js';
+
+export interface TestDatabase {
+  url: string;
+  pool: Pool;
+  drop(): Promise<void>;
+}
+
+/** Replaces the database name of a PostgreSQL URL. */
+export function withDatabaseName(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/**
+ * A fresh, migrated database for one test file, on the server the test runner started
+ * (TEST_DATABASE_URL names its admin database). Each file gets its own, so files run in parallel
+ * and no test sees another's rows.
+ */
+export async function createTestDatabase(migrationsDir: string): Promise<TestDatabase> {
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (adminUrl === undefined) {
+    throw new Error('TEST_DATABASE_URL is not set: run the tests with `npm test`, which starts PostgreSQL.');
+  }
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  const url = withDatabaseName(adminUrl, name);
+  await migrate(url, migrationsDir);
+  const pool = createPool(url, { max: 20 });
+  return {
+    url,
+    pool,
+    async drop() {
+      await pool.end();
+      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+export async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

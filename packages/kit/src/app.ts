@@ -1,0 +1,162 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { Problem, toProblemDocument, unauthorized } from './problem.js';
+import { loggerOptions } from './logger.js';
+
+function newFastify(options: FastifyServerOptions) {
+  return Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
+}
+
+export type ServiceApp = ReturnType<typeof newFastify>;
+
+export interface ServiceAppOptions {
+  /** The service's name: logger name, OpenAPI title. */
+  name: string;
+  /** Shared secret that callers of `/internal/*` routes present as `Authorization: Bearer …`. */
+  internalToken?: string;
+  /** `false` silences logs (tests); otherwise a pino level. */
+  logLevel?: string | false;
+  /** Answers the readiness probe: true when dependencies such as the database are reachable. */
+  isReady?: () => Promise<boolean>;
+  /** Largest accepted request body. Everything here is a small JSON document. */
+  bodyLimit?: number;
+  fastify?: Partial<FastifyServerOptions>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The Fastify instance every service starts from: strict validation (unknown fields and wrong types
+ * are rejected, never coerced or silently dropped), a request id carried across hops, RFC 9457 errors,
+ * health probes, the OpenAPI document at /docs and the internal-token guard on /internal/*.
+ */
+export function createServiceApp(options: ServiceAppOptions): ServiceApp {
+  const app = newFastify({
+    logger: options.logLevel === false ? false : loggerOptions(options.name, options.logLevel ?? 'info'),
+    bodyLimit: options.bodyLimit ?? 16 * 1024,
+    // A caller's id is kept so one id follows a request through every hop; a malformed one is replaced.
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    ajv: {
+      customOptions: {
+        // Reject rather than repair: a body with unknown fields or a string for a number is a client bug.
+        removeAdditional: false,
+        coerceTypes: false,
+        useDefaults: true,
+        allErrors: true,
+      },
+    },
+    ...options.fastify,
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  registerErrorHandling(app);
+  registerDocs(app, options.name);
+  registerHealth(app, options.isReady);
+  if (options.internalToken !== undefined) registerInternalGuard(app, options.internalToken);
+  return app;
+}
+
+function registerErrorHandling(app: ServiceApp): void {
+  app.setErrorHandler((error: FastifyError | Problem, request, reply) => {
+    const problem = asProblem(error);
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: problem.code, status: problem.status }, 'request refused');
+    return reply
+      .status(problem.status)
+      .headers(problem.headers)
+      .type('application/problem+json')
+      .send(toProblemDocument(problem, request.url.split('?')[0], request.id));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const problem = new Problem({
+      status: 404,
+      code: 'route.not_found',
+      title: 'Not found',
+      detail: `No route ${request.method} ${request.url.split('?')[0]}.`,
+    });
+    return reply.status(404).type('application/problem+json').send(toProblemDocument(problem, undefined, request.id));
+  });
+}
+
+function asProblem(error: FastifyError | Problem): Problem {
+  if (error instanceof Problem) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    const errors = fastifyError.validation.map((issue) => ({
+      pointer: `${fastifyError.validationContext ?? 'body'}${issue.instancePath}`,
+      detail: describeValidationIssue(issue),
+    }));
+    return new Problem({
+      status: 400,
+      code: 'request.invalid',
+      title: 'Invalid request',
+      detail: errors.map((e) => `${e.pointer}: ${e.detail}`).join('; '),
+      extensions: { errors },
+    });
+  }
+  const status = fastifyError.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    const codes: Record<string, string> = {
+      FST_ERR_CTP_INVALID_JSON_BODY: 'request.malformed_json',
+      FST_ERR_CTP_EMPTY_JSON_BODY: 'request.malformed_json',
+      FST_ERR_CTP_BODY_TOO_LARGE: 'request.too_large',
+      FST_ERR_CTP_INVALID_MEDIA_TYPE: 'request.unsupported_media_type',
+      FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'request.invalid',
+    };
+    const code = codes[fastifyError.code] ?? (error instanceof SyntaxError ? 'request.malformed_json' : 'request.invalid');
+    return new Problem({ status, code, title: 'Bad request', detail: fastifyError.message });
+  }
+  // A 5xx says nothing of its cause: stack traces and SQL stay in the log.
+  return new Problem({ status: 500, code: 'internal', title: 'Internal error', detail: 'Something went wrong on our side.', cause: error });
+}
+
+function describeValidationIssue(issue: NonNullable<FastifyError['validation']>[number]): string {
+  const params = issue.params as Record<string, unknown>;
+  if (issue.keyword === 'additionalProperties') return `unknown field '${String(params.additionalProperty)}'`;
+  if (issue.keyword === 'required') return `missing field '${String(params.missingProperty)}'`;
+  return issue.message ?? 'is invalid';
+}
+
+function registerDocs(app: ServiceApp, name: string): void {
+  app.register(swagger, {
+    openapi: {
+      info: { title: `orderflow ${name}`, version: '0.1.0' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'session_id' },
+          internalToken: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+  });
+  app.register(swaggerUi, { routePrefix: '/docs' });
+}
+
+function registerHealth(app: ServiceApp, isReady: (() => Promise<boolean>) | undefined): void {
+  app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/health/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const ready = isReady === undefined ? true : await isReady().catch(() => false);
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable' });
+  });
+}
+
+function registerInternalGuard(app: ServiceApp, token: string): void {
+  const expected = Buffer.from(`Bearer ${token}`);
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/internal/')) return;
+    const presented = Buffer.from(request.headers.authorization ?? '');
+    // Constant-time compare so the token cannot be guessed a byte at a time from response timings.
+    const isValid = presented.length === expected.length && timingSafeEqual(presented, expected);
+    if (!isValid) throw unauthorized('This internal route needs the internal token.');
+  });
+}

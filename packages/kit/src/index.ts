@@ -1,0 +1,7 @@
+/// <reference types="@fastify/swagger" />
+export * from './problem.js';
+export * from './identity.js';
+export * from './config.js';
+export * from './app.js';
+export * from './run.js';
+export { loggerOptions } from './logger.js';

@@ -1,0 +1,30 @@
+import closeWithGrace from 'close-with-grace';
+import type { FastifyInstance } from 'fastify';
+
+export interface RunOptions {
+  host: string;
+  port: number;
+  /** Closes what main opened (pools, workers) after the server stopped taking requests. */
+  onClose?: () => Promise<void>;
+}
+
+/**
+ * Listens and shuts down gracefully: on SIGTERM or SIGINT the server stops accepting connections,
+ * finishes the requests in flight, then the pools close. Kubernetes waits 30 s before SIGKILL, so the
+ * grace period stays below that.
+ */
+export async function runService(app: FastifyInstance, options: RunOptions): Promise<void> {
+  // Slightly longer keep-alive than the callers' pools so the server never closes a socket a peer is reusing.
+  app.server.keepAliveTimeout = 65_000;
+  app.server.headersTimeout = 66_000;
+  app.server.requestTimeout = 30_000;
+
+  closeWithGrace({ delay: 20_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'closing after an uncaught error');
+    else app.log.info({ signal }, 'closing');
+    await app.close();
+    await options.onClose?.();
+  });
+
+  await app.listen({ host: options.host, port: options.port });
+}

@@ -1,0 +1,65 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedCall {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+}
+
+export type StubHandler = (call: RecordedCall) => { status: number; body?: unknown } | Promise<{ status: number; body?: unknown }>;
+
+export interface StubPeer {
+  url: string;
+  calls: RecordedCall[];
+  /** Replaces how the stub answers, e.g. to simulate an outage in one test. */
+  respondWith(handler: StubHandler): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A peer service stubbed at the HTTP boundary for component tests: a real server on a free port that
+ * records each call and answers with the handler's reply. The end-to-end tests use the real peers.
+ */
+export async function startStubPeer(handler: StubHandler): Promise<StubPeer> {
+  let current = handler;
+  const calls: RecordedCall[] = [];
+  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const call: RecordedCall = {
+        method: request.method ?? 'GET',
+        url: request.url ?? '/',
+        headers: request.headers,
+        body: text.length > 0 ? JSON.parse(text) : undefined,
+      };
+      calls.push(call);
+      Promise.resolve(current(call)).then(
+        (reply) => {
+          response.writeHead(reply.status, { 'content-type': 'application/json' });
+          response.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
+        },
+        () => {
+          response.writeHead(500).end();
+        },
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    respondWith(next) {
+      current = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

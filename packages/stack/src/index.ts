@@ -1,0 +1,3 @@
+export * from './postgres.js';
+export * from './free-port.js';
+export * from './paths.js';

@@ -1,0 +1,18 @@
+import cookie from '@fastify/cookie';
+import { createServiceApp, type ServiceApp } from '@orderflow/kit';
+import { isDatabaseReachable } from '@orderflow/db';
+import { registerAuthRoutes, type CookiePolicy } from './routes/auth.routes.js';
+import type { AuthDeps } from './domain/deps.js';
+
+export interface AuthAppOptions {
+  deps: AuthDeps;
+  cookie: CookiePolicy;
+  logLevel?: string | false;
+}
+
+export function buildAuthApp(options: AuthAppOptions): ServiceApp {
+  const app = createServiceApp({ name: 'auth', logLevel: options.logLevel, isReady: () => isDatabaseReachable(options.deps.db) });
+  app.register(cookie);
+  app.register(async (scope) => registerAuthRoutes(scope as ServiceApp, options.deps, options.cookie));
+  return app;
+}

@@ -1,0 +1,36 @@
+import { fileURLToPath } from 'node:url';
+import { createPool, migrate } from '@orderflow/db';
+import { createPeerClient } from '@orderflow/http-client';
+import { runService } from '@orderflow/kit';
+import { buildAuthApp } from './app.js';
+import { readAuthConfig } from './config.js';
+import { createBillingClient } from './clients/billing.client.js';
+
+const config = readAuthConfig();
+if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(new URL('../../migrations', import.meta.url)));
+
+const db = createPool(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'auth' });
+const billingPeer = createPeerClient({ name: 'billing', baseUrl: config.BILLING_URL, internalToken: config.INTERNAL_TOKEN });
+
+const app = buildAuthApp({
+  logLevel: config.LOG_LEVEL,
+  cookie: { secure: config.COOKIE_SECURE, maxAgeSeconds: config.SESSION_ABSOLUTE_SECONDS },
+  deps: {
+    db,
+    billing: createBillingClient(billingPeer),
+    now: () => new Date(),
+    sessions: { idleSeconds: config.SESSION_IDLE_SECONDS, absoluteSeconds: config.SESSION_ABSOLUTE_SECONDS },
+    // Five misses in fifteen minutes block the login for one minute: slows guessing to a crawl
+    // while a stranger can only hold a real user off for a minute at a time.
+    throttle: { maxFailures: 5, windowSeconds: 900, blockSeconds: 60 },
+  },
+});
+
+await runService(app, {
+  host: config.HOST,
+  port: config.PORT,
+  onClose: async () => {
+    await billingPeer.close();
+    await db.end();
+  },
+});

@@ -1,0 +1,55 @@
+import { parseBigint } from '@orderflow/money';
+import type { Queryable } from '@orderflow/db';
+
+export interface User {
+  id: number;
+  login: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+}
+
+export interface UserWithPasswordHash extends User {
+  passwordHash: string;
+}
+
+interface UserRow {
+  id: string;
+  login: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  password_hash: string;
+}
+
+function toUser(row: UserRow): UserWithPasswordHash {
+  return {
+    id: parseBigint(row.id),
+    login: row.login,
+    email: row.email,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    passwordHash: row.password_hash,
+  };
+}
+
+export function createUsersStore(db: Queryable) {
+  return {
+    /** Null when the login is taken (in any letter case). */
+    async insertUser(user: Omit<UserWithPasswordHash, 'id'>): Promise<User | null> {
+      const { rows } = await db.query<UserRow>(
+        `INSERT INTO users (login, email, first_name, last_name, password_hash)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (lower(login)) DO NOTHING
+         RETURNING *`,
+        [user.login, user.email, user.firstName, user.lastName, user.passwordHash],
+      );
+      return rows[0] === undefined ? null : toUser(rows[0]);
+    },
+
+    async findUserByLogin(login: string): Promise<UserWithPasswordHash | null> {
+      const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE lower(login) = lower($1)', [login]);
+      return rows[0] === undefined ? null : toUser(rows[0]);
+    },
+  };
+}

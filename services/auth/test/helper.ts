@@ -1,0 +1,72 @@
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '@orderflow/db';
+import { startStubPeer, type StubPeer } from '@orderflow/kit/testing';
+import { createPeerClient } from '@orderflow/http-client';
+import { buildAuthApp } from '../src/app.js';
+import { createBillingClient } from '../src/clients/billing.client.js';
+import type { ServiceApp } from '@orderflow/kit';
+
+const migrationsDir = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+export interface AuthTestContext {
+  app: ServiceApp;
+  database: TestDatabase;
+  billing: StubPeer;
+  clock: { now: Date; advanceSeconds(seconds: number): void };
+  close(): Promise<void>;
+}
+
+export const SESSION_POLICY = { idleSeconds: 1800, absoluteSeconds: 43200 };
+export const THROTTLE_POLICY = { maxFailures: 5, windowSeconds: 900, blockSeconds: 60 };
+
+/** The real auth app on its own migrated database, with billing stubbed at the HTTP boundary. */
+export async function startAuth(): Promise<AuthTestContext> {
+  const database = await createTestDatabase(migrationsDir);
+  const billing = await startStubPeer(() => ({ status: 200, body: { user_id: 1, balance: 0 } }));
+  const billingPeer = createPeerClient({ name: 'billing', baseUrl: billing.url, internalToken: 'test-internal-token', retries: 0, timeoutMs: 500 });
+  const clock = {
+    now: new Date('2026-01-01T00:00:00Z'),
+    advanceSeconds(seconds: number) {
+      clock.now = new Date(clock.now.getTime() + seconds * 1000);
+    },
+  };
+  const app = buildAuthApp({
+    logLevel: false,
+    cookie: { secure: false, maxAgeSeconds: SESSION_POLICY.absoluteSeconds },
+    deps: {
+      db: database.pool,
+      billing: createBillingClient(billingPeer),
+      now: () => clock.now,
+      sessions: SESSION_POLICY,
+      throttle: THROTTLE_POLICY,
+    },
+  });
+  await app.ready();
+  return {
+    app,
+    database,
+    billing,
+    clock,
+    async close() {
+      await app.close();
+      await billingPeer.close();
+      await billing.close();
+      await database.drop();
+    },
+  };
+}
+
+export function newUser(overrides: Record<string, unknown> = {}) {
+  const suffix = randomBytes(4).toString('hex');
+  return { login: `user_${suffix}`, password: 'correct horse battery', email: `user_${suffix}@example.com`, first_name: 'Ада', last_name: 'Lovelace', ...overrides };
+}
+
+export async function registerAndLogIn(context: AuthTestContext, overrides: Record<string, unknown> = {}) {
+  const user = newUser(overrides);
+  const registered = await context.app.inject({ method: 'POST', url: '/register', payload: user });
+  const login = await context.app.inject({ method: 'POST', url: '/login', payload: { login: user.login, password: user.password } });
+  const cookie = login.cookies.find((c) => c.name === 'session_id');
+  if (cookie === undefined) throw new Error(`login failed: ${login.statusCode} ${login.body}`);
+  return { user, id: registered.json<{ id: number }>().id, token: cookie.value };
+}
