@@ -15,3 +15,13 @@ export async function migrate(databaseUrl: string, dir: string, log: (message: s
     checkOrder: true,
   });
 }
+
+/**
+ * The body of each service's `migrate` entry point (run by Kubernetes before a new version serves):
+ * applies the migrations in `dir` to DATABASE_URL and exits.
+ */
+export async function migrateFromEnvironment(dir: string): Promise<void> {
+  const databaseUrl = process.env.DATABASE_URL;
+  if (databaseUrl === undefined || databaseUrl === '') throw new Error('DATABASE_URL is not set.');
+  await migrate(databaseUrl, dir, (message) => console.log(message));
+}

@@ -5,3 +5,4 @@ export * from './config.js';
 export * from './app.js';
 export * from './run.js';
 export { loggerOptions } from './logger.js';
+export * from './amount.js';

@@ -1,0 +1,4 @@
+import { fileURLToPath } from 'node:url';
+import { migrateFromEnvironment } from '@orderflow/db';
+
+await migrateFromEnvironment(fileURLToPath(new URL('../../migrations', import.meta.url)));

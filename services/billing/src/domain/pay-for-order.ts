@@ -1,0 +1,31 @@
+import { hasSqlState, UNIQUE_VIOLATION, type Pool } from '@orderflow/db';
+import { unprocessable } from '@orderflow/kit';
+import { createPaymentsStore, type PaymentDecision } from '../store/payments.store.js';
+import { accountNotFound } from './change-balance.js';
+
+const FOREIGN_KEY_VIOLATION = '23503';
+
+/**
+ * Takes an order's price from the buyer's account, or declines for lack of money. The order id is the
+ * idempotency key: the first decision is final and every retry, however concurrent, gets it back
+ * without a second debit.
+ */
+export async function payForOrder(db: Pool, orderId: number, userId: number, amountMinor: number): Promise<PaymentDecision> {
+  const payments = createPaymentsStore(db);
+  for (let attempt = 0; ; attempt++) {
+    const existing = await payments.findDecision(orderId);
+    if (existing !== null) {
+      if (existing.userId !== userId || existing.amountMinor !== amountMinor) {
+        throw unprocessable('billing.payment_mismatch', `Order ${orderId} was already charged for another user or amount.`);
+      }
+      return existing;
+    }
+    try {
+      return await payments.decidePayment(orderId, userId, amountMinor);
+    } catch (error) {
+      if (hasSqlState(error, FOREIGN_KEY_VIOLATION)) throw accountNotFound(userId);
+      // A concurrent attempt decided first; loop to read its decision.
+      if (!hasSqlState(error, UNIQUE_VIOLATION) || attempt >= 2) throw error;
+    }
+  }
+}

@@ -1,0 +1,13 @@
+import { fileURLToPath } from 'node:url';
+import { createPool, migrate } from '@orderflow/db';
+import { runService } from '@orderflow/kit';
+import { buildBillingApp } from './app.js';
+import { readBillingConfig } from './config.js';
+
+const config = readBillingConfig();
+if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(new URL('../../migrations', import.meta.url)));
+
+const db = createPool(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'billing' });
+const app = buildBillingApp({ db, internalToken: config.INTERNAL_TOKEN, logLevel: config.LOG_LEVEL });
+
+await runService(app, { host: config.HOST, port: config.PORT, onClose: () => db.end() });

@@ -1,0 +1,68 @@
+import { Type } from 'typebox';
+import { fromMinorUnits } from '@orderflow/money';
+import { AmountSchema, readAmountField, requireIdentity, type ServiceApp } from '@orderflow/kit';
+import type { Pool } from '@orderflow/db';
+import { createAccountsStore } from '../store/accounts.store.js';
+import { accountNotFound, changeBalance } from '../domain/change-balance.js';
+
+const BalanceSchema = Type.Object({ user_id: Type.Integer(), balance: Type.Number() });
+const ChangeBodySchema = Type.Object({ amount: AmountSchema }, { additionalProperties: false });
+const LedgerEntrySchema = Type.Object({
+  id: Type.Integer(),
+  kind: Type.Union([Type.Literal('top_up'), Type.Literal('withdrawal'), Type.Literal('payment'), Type.Literal('refund')]),
+  amount: Type.Number(),
+  balance_after: Type.Number(),
+  order_id: Type.Union([Type.Integer(), Type.Null()]),
+  created_at: Type.String({ format: 'date-time' }),
+});
+
+/** A ledger page is bounded: a client wanting more history pages by time, not by a huge limit. */
+const LEDGER_PAGE = 100;
+
+export function registerBillingRoutes(app: ServiceApp, db: Pool): void {
+  app.get(
+    '/billing/current',
+    { schema: { tags: ['billing'], summary: "The caller's balance", response: { 200: BalanceSchema } } },
+    async (request) => {
+      const { userId } = requireIdentity(request);
+      const account = await createAccountsStore(db).findAccount(userId);
+      if (account === null) throw accountNotFound(userId);
+      return { user_id: userId, balance: fromMinorUnits(account.balanceMinor) };
+    },
+  );
+
+  app.post(
+    '/billing/change',
+    {
+      schema: {
+        tags: ['billing'],
+        summary: 'Top up (positive amount) or withdraw (negative); never below zero',
+        body: ChangeBodySchema,
+        response: { 200: Type.Object({ user_id: Type.Integer(), balance: Type.Number(), amount: Type.Number() }) },
+      },
+    },
+    async (request) => {
+      const { userId } = requireIdentity(request);
+      const amountMinor = readAmountField(request.body.amount, '/amount', { nonZero: true });
+      const account = await changeBalance(db, userId, amountMinor);
+      return { user_id: userId, balance: fromMinorUnits(account.balanceMinor), amount: fromMinorUnits(amountMinor) };
+    },
+  );
+
+  app.get(
+    '/billing/transactions',
+    { schema: { tags: ['billing'], summary: `The account's ledger, newest first (last ${LEDGER_PAGE})`, response: { 200: Type.Array(LedgerEntrySchema) } } },
+    async (request) => {
+      const { userId } = requireIdentity(request);
+      const entries = await createAccountsStore(db).listLedgerEntries(userId, LEDGER_PAGE);
+      return entries.map((entry) => ({
+        id: entry.id,
+        kind: entry.kind,
+        amount: fromMinorUnits(entry.amountMinor),
+        balance_after: fromMinorUnits(entry.balanceAfterMinor),
+        order_id: entry.orderId,
+        created_at: entry.createdAt.toISOString(),
+      }));
+    },
+  );
+}

@@ -1,0 +1,86 @@
+import { parseBigint } from '@orderflow/money';
+import type { Queryable } from '@orderflow/db';
+
+export interface Account {
+  userId: number;
+  balanceMinor: number;
+}
+
+export type LedgerKind = 'top_up' | 'withdrawal' | 'payment' | 'refund';
+
+export interface LedgerEntry {
+  id: number;
+  kind: LedgerKind;
+  amountMinor: number;
+  balanceAfterMinor: number;
+  orderId: number | null;
+  createdAt: Date;
+}
+
+interface LedgerRow {
+  id: string;
+  kind: LedgerKind;
+  amount_minor: string;
+  balance_after_minor: string;
+  order_id: string | null;
+  created_at: Date;
+}
+
+export function createAccountsStore(db: Queryable) {
+  return {
+    /** Opens the account if it does not exist yet; either way returns it. */
+    async openAccount(userId: number): Promise<Account> {
+      const { rows } = await db.query<{ balance_minor: string }>(
+        `WITH inserted AS (
+           INSERT INTO accounts (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING RETURNING balance_minor
+         )
+         SELECT balance_minor FROM inserted
+         UNION ALL
+         SELECT balance_minor FROM accounts WHERE user_id = $1`,
+        [userId],
+      );
+      return { userId, balanceMinor: parseBigint(rows[0]!.balance_minor) };
+    },
+
+    async findAccount(userId: number): Promise<Account | null> {
+      const { rows } = await db.query<{ balance_minor: string }>('SELECT balance_minor FROM accounts WHERE user_id = $1', [userId]);
+      return rows[0] === undefined ? null : { userId, balanceMinor: parseBigint(rows[0].balance_minor) };
+    },
+
+    /**
+     * Adds `amountMinor` (negative to take money out) and writes the ledger row, in one statement and
+     * so one transaction. The row lock taken by UPDATE serialises concurrent changes of one account;
+     * the WHERE refuses an overdraft. Null when the account is missing or the money is not there.
+     */
+    async changeBalance(userId: number, amountMinor: number, kind: 'top_up' | 'withdrawal'): Promise<Account | null> {
+      const { rows } = await db.query<{ balance_after_minor: string }>(
+        `WITH changed AS (
+           UPDATE accounts SET balance_minor = balance_minor + $2, updated_at = now()
+            WHERE user_id = $1 AND balance_minor + $2 >= 0
+           RETURNING user_id, balance_minor
+         )
+         INSERT INTO ledger_entries (user_id, kind, amount_minor, balance_after_minor)
+         SELECT user_id, $3, $2, balance_minor FROM changed
+         RETURNING balance_after_minor`,
+        [userId, amountMinor, kind],
+      );
+      return rows[0] === undefined ? null : { userId, balanceMinor: parseBigint(rows[0].balance_after_minor) };
+    },
+
+    async listLedgerEntries(userId: number, limit: number): Promise<LedgerEntry[]> {
+      const { rows } = await db.query<LedgerRow>(
+        `SELECT id, kind, amount_minor, balance_after_minor, order_id, created_at
+           FROM ledger_entries WHERE user_id = $1 ORDER BY id DESC LIMIT $2`,
+        [userId, limit],
+      );
+      return rows.map((row) => ({
+        id: parseBigint(row.id),
+        kind: row.kind,
+        amountMinor: parseBigint(row.amount_minor),
+        balanceAfterMinor: parseBigint(row.balance_after_minor),
+        orderId: row.order_id === null ? null : parseBigint(row.order_id),
+        createdAt: row.created_at,
+      }));
+    },
+  };
+}
