@@ -39,7 +39,11 @@ export function createAccountsStore(db: Queryable) {
          SELECT balance_minor FROM accounts WHERE user_id = $1`,
         [userId],
       );
-      return { userId, balanceMinor: parseBigint(rows[0]!.balance_minor) };
+      if (rows[0] !== undefined) return { userId, balanceMinor: parseBigint(rows[0].balance_minor) };
+      // A concurrent open committed after this statement's snapshot: read it now.
+      const account = await this.findAccount(userId);
+      if (account === null) throw new Error(`account ${userId} neither inserted nor found`);
+      return account;
     },
 
     async findAccount(userId: number): Promise<Account | null> {

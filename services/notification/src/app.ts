@@ -1,0 +1,20 @@
+import { createServiceApp, type ServiceApp } from '@orderflow/kit';
+import { isDatabaseReachable, type Pool } from '@orderflow/db';
+import { registerLetterRoutes } from './routes/letters.routes.js';
+
+export interface NotificationAppOptions {
+  db: Pool;
+  internalToken: string;
+  logLevel?: string | false;
+}
+
+export function buildNotificationApp(options: NotificationAppOptions): ServiceApp {
+  const app = createServiceApp({
+    name: 'notification',
+    logLevel: options.logLevel,
+    internalToken: options.internalToken,
+    isReady: () => isDatabaseReachable(options.db),
+  });
+  registerLetterRoutes(app, options.db);
+  return app;
+}

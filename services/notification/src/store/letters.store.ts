@@ -1,0 +1,67 @@
+import { parseBigint } from '@orderflow/money';
+import type { Queryable } from '@orderflow/db';
+
+export interface Letter {
+  id: number;
+  deliveryId: string;
+  userId: number;
+  orderId: number;
+  email: string;
+  event: string;
+  message: string;
+  createdAt: Date;
+}
+
+interface LetterRow {
+  id: string;
+  delivery_id: string;
+  user_id: string;
+  order_id: string;
+  email: string;
+  event: string;
+  message: string;
+  created_at: Date;
+}
+
+function toLetter(row: LetterRow): Letter {
+  return {
+    id: parseBigint(row.id),
+    deliveryId: row.delivery_id,
+    userId: parseBigint(row.user_id),
+    orderId: parseBigint(row.order_id),
+    email: row.email,
+    event: row.event,
+    message: row.message,
+    createdAt: row.created_at,
+  };
+}
+
+export function createLettersStore(db: Queryable) {
+  return {
+    /** Stores the letter once: a redelivery with the same delivery id returns the stored letter. */
+    async storeLetter(letter: Omit<Letter, 'id' | 'createdAt'>): Promise<{ letter: Letter; isNew: boolean }> {
+      const { rows } = await db.query<LetterRow & { is_new: boolean }>(
+        `WITH inserted AS (
+           INSERT INTO letters (delivery_id, user_id, order_id, email, event, message)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (delivery_id) DO NOTHING
+           RETURNING *
+         )
+         SELECT *, true AS is_new FROM inserted
+         UNION ALL
+         SELECT *, false AS is_new FROM letters WHERE delivery_id = $1 AND NOT EXISTS (SELECT 1 FROM inserted)`,
+        [letter.deliveryId, letter.userId, letter.orderId, letter.email, letter.event, letter.message],
+      );
+      const row = rows[0];
+      if (row !== undefined) return { letter: toLetter(row), isNew: row.is_new };
+      // The twin delivery committed after this statement's snapshot was taken: read it now.
+      const { rows: committed } = await db.query<LetterRow>('SELECT * FROM letters WHERE delivery_id = $1', [letter.deliveryId]);
+      return { letter: toLetter(committed[0]!), isNew: false };
+    },
+
+    async listLettersOfUser(userId: number, limit: number): Promise<Letter[]> {
+      const { rows } = await db.query<LetterRow>('SELECT * FROM letters WHERE user_id = $1 ORDER BY id DESC LIMIT $2', [userId, limit]);
+      return rows.map(toLetter);
+    },
+  };
+}
