@@ -1,0 +1,53 @@
+import { withTransaction } from '@orderflow/db';
+import { conflict, notFound } from '@orderflow/kit';
+import { createOrdersStore, type Order } from '../store/orders.store.js';
+import type { PaymentDecision } from '../clients/billing.client.js';
+import { addLetter, sendLetterNow } from './letters.js';
+import type { OrderDeps } from './deps.js';
+
+export const orderNotFound = (orderId: number) => notFound('order.not_found', `Order ${orderId} does not exist.`);
+
+/**
+ * Pays an order, safely under retries, double clicks and crashes:
+ * 1. claim it (new → pending) so the intent is durable before any money moves;
+ * 2. ask billing to charge, with the order id as the idempotency key;
+ * 3. record the outcome and its letter in one transaction (pending → processing | failed);
+ * 4. deliver the letter.
+ * A request that finds the order pending joins the payment in flight: billing answers it the same
+ * decision and only one of them records it. A request that finds it settled returns the outcome.
+ * If billing is unreachable the caller gets 503 and the order stays pending: a retry, or the
+ * recovery loop, completes it with the same key.
+ */
+export async function payOrder(deps: OrderDeps, orderId: number, userId: number, email: string, requestId?: string): Promise<Order> {
+  const orders = createOrdersStore(deps.db);
+  let order = await orders.transition(orderId, 'new', 'pending', { ownerId: userId, email });
+  if (order === null) {
+    const existing = await orders.findOrderOfUser(orderId, userId);
+    if (existing === null) throw orderNotFound(orderId);
+    if (existing.status === 'processing' || existing.status === 'failed') return existing;
+    if (existing.status !== 'pending') throw conflict('order.not_payable', `Order ${orderId} is ${existing.status} and cannot be paid.`);
+    order = existing;
+  }
+
+  const decision = await deps.billing.payForOrder(order.id, order.userId, order.priceMinor, requestId);
+  return settlePayment(deps, order, decision, requestId);
+}
+
+/** Records billing's decision on a pending order, once, with its letter; returns the order as it ends. */
+export async function settlePayment(deps: OrderDeps, order: Order, decision: PaymentDecision, requestId?: string): Promise<Order> {
+  const isPaid = decision.status === 'succeeded';
+  const settled = await withTransaction(deps.db, async (client) => {
+    const updated = await createOrdersStore(client).transition(order.id, 'pending', isPaid ? 'processing' : 'failed', {
+      billingStatus: isPaid ? 'OK' : 'ERROR',
+      billingReason: decision.reason,
+    });
+    if (updated === null) return null;
+    return { order: updated, letter: await addLetter(client, updated, isPaid ? 'order.processing' : 'order.failed') };
+  });
+  if (settled === null) {
+    // A racing request or the recovery loop recorded it first.
+    return (await createOrdersStore(deps.db).findOrderOfUser(order.id, order.userId)) ?? order;
+  }
+  await sendLetterNow(deps, settled.letter, requestId);
+  return settled.order;
+}

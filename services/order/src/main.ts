@@ -1,0 +1,31 @@
+import { fileURLToPath } from 'node:url';
+import { createPool, migrate } from '@orderflow/db';
+import { createPeerClient } from '@orderflow/http-client';
+import { runService } from '@orderflow/kit';
+import { buildOrderApp } from './app.js';
+import { readOrderConfig } from './config.js';
+import { createBillingClient } from './clients/billing.client.js';
+import { createNotificationClient } from './clients/notification.client.js';
+import { startWorkers } from './domain/workers.js';
+
+const config = readOrderConfig();
+if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(new URL('../../migrations', import.meta.url)));
+
+const db = createPool(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'order' });
+const peer = { internalToken: config.INTERNAL_TOKEN, timeoutMs: config.PEER_TIMEOUT_MS };
+const billingPeer = createPeerClient({ name: 'billing', baseUrl: config.BILLING_URL, ...peer });
+const notificationPeer = createPeerClient({ name: 'notification', baseUrl: config.NOTIFICATION_URL, ...peer });
+const deps = { db, billing: createBillingClient(billingPeer), notification: createNotificationClient(notificationPeer) };
+
+const app = buildOrderApp({ deps, logLevel: config.LOG_LEVEL });
+const workers = startWorkers({ ...deps, log: app.log }, { intervalMs: config.WORKER_INTERVAL_MS, recoverAfterMs: config.RECOVERY_AFTER_MS });
+
+await runService(app, {
+  host: config.HOST,
+  port: config.PORT,
+  onClose: async () => {
+    await workers.stop();
+    await Promise.all([billingPeer.close(), notificationPeer.close()]);
+    await db.end();
+  },
+});

@@ -1,0 +1,101 @@
+import { Type } from 'typebox';
+import { fromMinorUnits, MAX_AMOUNT } from '@orderflow/money';
+import { readAmountField, requireIdentity, type ServiceApp } from '@orderflow/kit';
+import { createOrdersStore, type Order } from '../store/orders.store.js';
+import { createOrder } from '../domain/create-order.js';
+import { orderNotFound, payOrder } from '../domain/pay-order.js';
+import { cancelOrder } from '../domain/cancel-order.js';
+import type { OrderDeps } from '../domain/deps.js';
+
+const OrderSchema = Type.Object({
+  id: Type.Integer(),
+  user_id: Type.Integer(),
+  price: Type.Number(),
+  status: Type.String({ enum: ['new', 'pending', 'processing', 'failed', 'cancelling', 'cancelled'] }),
+  billing: Type.Union([
+    Type.Object({ status: Type.String({ enum: ['OK', 'ERROR'] }), reason: Type.Optional(Type.String()) }),
+    Type.Null(),
+  ]),
+  refunded: Type.Union([Type.Number(), Type.Null()]),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+const CreateBodySchema = Type.Object(
+  { price: Type.Number({ exclusiveMinimum: 0, maximum: MAX_AMOUNT, description: 'Money in major units, at most 2 decimals.' }) },
+  { additionalProperties: false },
+);
+const OrderParamsSchema = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: 'Order id' }) });
+
+/** Lists are bounded: the newest hundred orders. */
+const ORDERS_PAGE = 100;
+
+function toOrderJson(order: Order) {
+  return {
+    id: order.id,
+    user_id: order.userId,
+    price: fromMinorUnits(order.priceMinor),
+    status: order.status,
+    billing: order.billingStatus === null ? null : { status: order.billingStatus, ...(order.billingReason === null ? {} : { reason: order.billingReason }) },
+    refunded: order.refundedMinor === null ? null : fromMinorUnits(order.refundedMinor),
+    created_at: order.createdAt.toISOString(),
+    updated_at: order.updatedAt.toISOString(),
+  };
+}
+
+export function registerOrderRoutes(app: ServiceApp, deps: OrderDeps): void {
+  app.post(
+    '/order',
+    { schema: { tags: ['order'], summary: 'Create an order with a price', body: CreateBodySchema, response: { 200: OrderSchema } } },
+    async (request) => {
+      const identity = requireIdentity(request);
+      const priceMinor = readAmountField(request.body.price, '/price', { positive: true });
+      return toOrderJson(await createOrder(deps, identity.userId, priceMinor, identity.email));
+    },
+  );
+
+  app.get(
+    '/order',
+    { schema: { tags: ['order'], summary: "The caller's orders, newest first", response: { 200: Type.Array(OrderSchema) } } },
+    async (request) => {
+      const { userId } = requireIdentity(request);
+      return (await createOrdersStore(deps.db).listOrdersOfUser(userId, ORDERS_PAGE)).map(toOrderJson);
+    },
+  );
+
+  app.get(
+    '/order/:id',
+    { schema: { tags: ['order'], summary: "One of the caller's orders", params: OrderParamsSchema, response: { 200: OrderSchema } } },
+    async (request) => {
+      const { userId } = requireIdentity(request);
+      const orderId = Number(request.params.id);
+      const order = await createOrdersStore(deps.db).findOrderOfUser(orderId, userId);
+      if (order === null) throw orderNotFound(orderId);
+      return toOrderJson(order);
+    },
+  );
+
+  app.put(
+    '/order/:id/pay',
+    {
+      schema: {
+        tags: ['order'],
+        summary: 'Pay the order through billing: processing (billing OK) or failed (billing ERROR); repeats return the same outcome',
+        params: OrderParamsSchema,
+        response: { 200: OrderSchema },
+      },
+    },
+    async (request) => {
+      const identity = requireIdentity(request);
+      return toOrderJson(await payOrder(deps, Number(request.params.id), identity.userId, identity.email, request.id));
+    },
+  );
+
+  app.post(
+    '/order/:id/cancel',
+    { schema: { tags: ['order'], summary: 'Cancel the order, refunding it if it was paid', params: OrderParamsSchema, response: { 200: OrderSchema } } },
+    async (request) => {
+      const { userId } = requireIdentity(request);
+      return toOrderJson(await cancelOrder(deps, Number(request.params.id), userId, request.id));
+    },
+  );
+}

@@ -1,0 +1,112 @@
+import { parseBigint } from '@orderflow/money';
+import type { Queryable } from '@orderflow/db';
+
+export type OrderStatus = 'new' | 'pending' | 'processing' | 'failed' | 'cancelling' | 'cancelled';
+
+export interface Order {
+  id: number;
+  userId: number;
+  priceMinor: number;
+  status: OrderStatus;
+  billingStatus: 'OK' | 'ERROR' | null;
+  billingReason: string | null;
+  refundedMinor: number | null;
+  email: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface OrderRow {
+  id: string;
+  user_id: string;
+  price_minor: string;
+  status: OrderStatus;
+  billing_status: 'OK' | 'ERROR' | null;
+  billing_reason: string | null;
+  refunded_minor: string | null;
+  email: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export function toOrder(row: OrderRow): Order {
+  return {
+    id: parseBigint(row.id),
+    userId: parseBigint(row.user_id),
+    priceMinor: parseBigint(row.price_minor),
+    status: row.status,
+    billingStatus: row.billing_status,
+    billingReason: row.billing_reason,
+    refundedMinor: row.refunded_minor === null ? null : parseBigint(row.refunded_minor),
+    email: row.email,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function createOrdersStore(db: Queryable) {
+  async function one(sql: string, params: unknown[]): Promise<Order | null> {
+    const { rows } = await db.query<OrderRow>(sql, params);
+    return rows[0] === undefined ? null : toOrder(rows[0]);
+  }
+
+  return {
+    async insertOrder(userId: number, priceMinor: number, email: string): Promise<Order> {
+      return (await one('INSERT INTO orders (user_id, price_minor, email) VALUES ($1, $2, $3) RETURNING *', [userId, priceMinor, email]))!;
+    },
+
+    /** Only the owner's: another user's order is indistinguishable from a missing one. */
+    findOrderOfUser(orderId: number, userId: number): Promise<Order | null> {
+      return one('SELECT * FROM orders WHERE id = $1 AND user_id = $2', [orderId, userId]);
+    },
+
+    async listOrdersOfUser(userId: number, limit: number): Promise<Order[]> {
+      const { rows } = await db.query<OrderRow>('SELECT * FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT $2', [userId, limit]);
+      return rows.map(toOrder);
+    },
+
+    /**
+     * Moves an order from one status to the next, only if it is still in the expected one. The
+     * conditional UPDATE is the lock: of two racing requests exactly one gets the row back.
+     */
+    transition(
+      orderId: number,
+      from: OrderStatus,
+      to: OrderStatus,
+      changes: { ownerId?: number; billingStatus?: 'OK' | 'ERROR'; billingReason?: string | null; refundedMinor?: number; email?: string } = {},
+    ): Promise<Order | null> {
+      return one(
+        `UPDATE orders
+            SET status = $3,
+                billing_status = coalesce($4, billing_status),
+                billing_reason = CASE WHEN $4::text IS NULL THEN billing_reason ELSE $5 END,
+                refunded_minor = coalesce($6, refunded_minor),
+                email = coalesce($7, email),
+                updated_at = now()
+          WHERE id = $1 AND status = $2 AND ($8::bigint IS NULL OR user_id = $8)
+          RETURNING *`,
+        [orderId, from, to, changes.billingStatus ?? null, changes.billingReason ?? null, changes.refundedMinor ?? null, changes.email ?? null, changes.ownerId ?? null],
+      );
+    },
+
+    /**
+     * Leases up to `limit` orders whose payment or refund has been unsettled for `staleMs`: bumping
+     * `updated_at` hides them from other replicas' loops for another `staleMs`, and SKIP LOCKED
+     * keeps two replicas from ever taking the same row at the same moment.
+     */
+    async leaseUnsettledOrders(staleMs: number, limit: number): Promise<Order[]> {
+      const { rows } = await db.query<OrderRow>(
+        `UPDATE orders SET updated_at = now()
+          WHERE id IN (
+            SELECT id FROM orders
+             WHERE status IN ('pending', 'cancelling') AND updated_at < now() - make_interval(secs => $1 / 1000.0)
+             ORDER BY updated_at
+             LIMIT $2
+             FOR UPDATE SKIP LOCKED)
+          RETURNING *`,
+        [staleMs, limit],
+      );
+      return rows.map(toOrder);
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { parseBigint } from '@orderflow/money';
+import type { Queryable } from '@orderflow/db';
+
+export interface OutboxLetter {
+  id: number;
+  orderId: number;
+  userId: number;
+  email: string;
+  event: string;
+  message: string;
+  attempts: number;
+}
+
+interface OutboxRow {
+  id: string;
+  order_id: string;
+  user_id: string;
+  email: string;
+  event: string;
+  message: string;
+  attempts: number;
+}
+
+function toLetter(row: OutboxRow): OutboxLetter {
+  return {
+    id: parseBigint(row.id),
+    orderId: parseBigint(row.order_id),
+    userId: parseBigint(row.user_id),
+    email: row.email,
+    event: row.event,
+    message: row.message,
+    attempts: row.attempts,
+  };
+}
+
+export function createOutboxStore(db: Queryable) {
+  return {
+    /** Call inside the transaction that records the outcome the letter announces. */
+    async addLetter(letter: Omit<OutboxLetter, 'id' | 'attempts'>): Promise<OutboxLetter> {
+      const { rows } = await db.query<OutboxRow>(
+        `INSERT INTO outbox (order_id, user_id, email, event, message) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+        [letter.orderId, letter.userId, letter.email, letter.event, letter.message],
+      );
+      return toLetter(rows[0]!);
+    },
+
+    async markDelivered(id: number): Promise<void> {
+      await db.query('UPDATE outbox SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL', [id]);
+    },
+
+    /**
+     * Leases undelivered letters that are due: each gets its next attempt pushed back with exponential
+     * backoff (1 s, 2 s, 4 s … capped at a minute), so a replica that dies mid-delivery leaves the
+     * letter to be retried, and two replicas never take the same one (SKIP LOCKED).
+     */
+    async leaseDueLetters(limit: number): Promise<OutboxLetter[]> {
+      const { rows } = await db.query<OutboxRow>(
+        `UPDATE outbox
+            SET attempts = attempts + 1,
+                next_attempt_at = now() + least(interval '60 seconds', interval '1 second' * power(2, attempts))
+          WHERE id IN (
+            SELECT id FROM outbox
+             WHERE delivered_at IS NULL AND next_attempt_at <= now()
+             ORDER BY next_attempt_at
+             LIMIT $1
+             FOR UPDATE SKIP LOCKED)
+          RETURNING *`,
+        [limit],
+      );
+      return rows.map(toLetter);
+    },
+
+    async countUndelivered(): Promise<number> {
+      const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE delivered_at IS NULL');
+      return parseBigint(rows[0]!.n);
+    },
+  };
+}
