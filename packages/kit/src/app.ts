@@ -21,6 +21,8 @@ export interface ServiceAppOptions {
   logLevel?: string | false;
   /** Answers the readiness probe: true when dependencies such as the database are reachable. */
   isReady?: () => Promise<boolean>;
+  /** Serve the OpenAPI document at /docs (default true). */
+  docs?: boolean;
   /** Largest accepted request body. Everything here is a small JSON document. */
   bodyLimit?: number;
   fastify?: Partial<FastifyServerOptions>;
@@ -59,7 +61,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   });
 
   registerErrorHandling(app);
-  registerDocs(app, options.name);
+  if (options.docs !== false) registerDocs(app, options.name);
   registerHealth(app, options.isReady);
   if (options.internalToken !== undefined) registerInternalGuard(app, options.internalToken);
   return app;

@@ -1,3 +1,5 @@
 export * from './postgres.js';
 export * from './free-port.js';
 export * from './paths.js';
+export * from './system.js';
+export * from './databases.js';

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from './postgres.js';
@@ -46,15 +46,27 @@ async function main(): Promise<number> {
       await rm(dataDir, { recursive: true, force: true });
     };
   }
+  const tapFile = path.join(await mkdtemp(path.join(tmpdir(), 'orderflow-tap-')), 'results.tap');
   try {
-    const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
-      stdio: 'inherit',
-      env: { ...process.env, TEST_DATABASE_URL: adminUrl },
-    });
-    return await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+    const child = spawn(
+      process.execPath,
+      ['--test', '--test-concurrency=2', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files],
+      { stdio: 'inherit', env: { ...process.env, TEST_DATABASE_URL: adminUrl } },
+    );
+    const code = await new Promise<number>((resolve) => child.on('close', (exitCode) => resolve(exitCode ?? 1)));
+    console.log(await summarise(tapFile));
+    return code;
   } finally {
     await cleanup();
+    await rm(path.dirname(tapFile), { recursive: true, force: true });
   }
+}
+
+/** The plain closing line: "tests: N passed, N failed, N skipped", from the TAP report's totals. */
+async function summarise(tapFile: string): Promise<string> {
+  const tap = await readFile(tapFile, 'utf8').catch(() => '');
+  const total = (name: string) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
+  return `tests: ${total('pass')} passed, ${total('fail') + total('cancelled')} failed, ${total('skipped')} skipped`;
 }
 
 process.exitCode = await main();

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { startEmbeddedPostgres } from './postgres.js';
+import { startSystem, SERVICES, type ServiceName } from './system.js';
+import { repoRoot } from './paths.js';
+
+/**
+ * `npm start`: the whole system on one machine. With DATABASE_URL (or AUTH_DATABASE_URL and the
+ * like) it uses that PostgreSQL; otherwise it runs an embedded one whose data lives in .data/.
+ */
+const env = process.env;
+const gatewayPort = Number(env.PORT ?? 8080);
+const servicePortBase = Number(env.SERVICE_PORT_BASE ?? gatewayPort + 1);
+
+let adminUrl = env.DATABASE_URL;
+let stopPostgres = async () => {};
+if (adminUrl === undefined && !SERVICES.every((service) => env[`${service.toUpperCase()}_DATABASE_URL`] !== undefined)) {
+  const dataDir = path.join(repoRoot, '.data', 'postgres');
+  const port = Number(env.EMBEDDED_PG_PORT ?? 54329);
+  console.log(`Starting embedded PostgreSQL on 127.0.0.1:${port} (data in ${path.relative(process.cwd(), dataDir) || dataDir})`);
+  const postgres = await startEmbeddedPostgres({ dataDir, port });
+  adminUrl = postgres.adminUrl;
+  stopPostgres = postgres.stop;
+}
+
+const databaseUrls: Partial<Record<ServiceName, string>> = {};
+for (const service of SERVICES) {
+  const url = env[`${service.toUpperCase()}_DATABASE_URL`];
+  if (url !== undefined) databaseUrls[service] = url;
+}
+
+const system = await startSystem({
+  adminUrl,
+  databaseUrls,
+  gatewayPort,
+  servicePortBase,
+  internalToken: env.INTERNAL_TOKEN ?? randomBytes(24).toString('base64url'),
+  logLevel: env.LOG_LEVEL ?? 'info',
+  logs: 'prefixed',
+}).catch(async (error: unknown) => {
+  await stopPostgres();
+  throw error;
+});
+
+const services = system.processes.filter((p) => p.service !== 'gateway');
+console.log(`
+orderflow is up: ${system.gatewayUrl}
+  try:   curl -i -X POST ${system.gatewayUrl}/register -H 'content-type: application/json' \\
+           -d '{"login":"ada","password":"correct horse","email":"ada@example.com"}'
+  API docs (OpenAPI) of each service: ${services.map((p) => `${p.url}/docs (${p.service})`).join(', ')}
+  Ctrl+C stops everything.
+`);
+
+let isStopping = false;
+const shutdown = async () => {
+  if (isStopping) return;
+  isStopping = true;
+  console.log('Stopping…');
+  await system.stop();
+  await stopPostgres();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

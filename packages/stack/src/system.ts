@@ -1,0 +1,192 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { ensureDatabase, migrate } from './databases.js';
+import { findFreePort } from './free-port.js';
+import { repoRoot } from './paths.js';
+
+export const SERVICES = ['auth', 'billing', 'order', 'notification'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export interface SystemOptions {
+  /** A PostgreSQL server's admin URL: one database per service is created on it (`<prefix>_<service>`). */
+  adminUrl?: string;
+  /** Explicit database URL per service; wins over adminUrl. */
+  databaseUrls?: Partial<Record<ServiceName, string>>;
+  databasePrefix?: string;
+  gatewayPort?: number;
+  /** First port of the services; each process takes the next. Free ports when absent. */
+  servicePortBase?: number;
+  /** Processes per service, all behind the gateway. */
+  replicas?: number;
+  internalToken: string;
+  logLevel?: string;
+  /** Where process output goes: the terminal with a name prefix, one file per process, or nowhere. */
+  logs?: 'prefixed' | { dir: string } | 'ignore';
+  /** Extra environment for every process, or per service. */
+  env?: Record<string, string>;
+  serviceEnv?: Partial<Record<ServiceName | 'gateway', Record<string, string>>>;
+}
+
+export interface ServiceProcess {
+  service: ServiceName | 'gateway';
+  index: number;
+  port: number;
+  url: string;
+  child: ChildProcess | undefined;
+  env: Record<string, string>;
+}
+
+export interface RunningSystem {
+  gatewayUrl: string;
+  databaseUrls: Record<ServiceName, string>;
+  processes: ServiceProcess[];
+  /** Stops a process with a signal (SIGKILL for a crash) and waits for it to exit. */
+  kill(process: ServiceProcess, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a stopped process again on the same port and waits until it is ready. */
+  restart(process: ServiceProcess): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function entryPoint(service: ServiceName | 'gateway'): string {
+  return path.join(repoRoot, 'services', service, 'dist', 'src', 'main.js');
+}
+
+/**
+ * Boots the whole system as real processes: per-service databases created and migrated, then the
+ * four services (optionally several replicas each), then the gateway in front of them. Used by
+ * `npm start`, the end-to-end and chaos tests, and the benchmark.
+ */
+export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
+  const replicas = options.replicas ?? 1;
+  const prefix = options.databasePrefix ?? 'orderflow';
+  const databaseUrls = {} as Record<ServiceName, string>;
+  for (const service of SERVICES) {
+    const explicit = options.databaseUrls?.[service];
+    if (explicit !== undefined) databaseUrls[service] = explicit;
+    else if (options.adminUrl !== undefined) databaseUrls[service] = await ensureDatabase(options.adminUrl, `${prefix}_${service}`);
+    else throw new Error(`no database for ${service}: set a database URL or an admin URL`);
+    await migrate(databaseUrls[service], path.join(repoRoot, 'services', service, 'migrations'));
+  }
+
+  let nextPort = options.servicePortBase;
+  const takePort = async () => (nextPort === undefined ? findFreePort() : nextPort++);
+  const processes: ServiceProcess[] = [];
+  for (const service of SERVICES) {
+    for (let index = 0; index < replicas; index++) {
+      const port = await takePort();
+      processes.push({ service, index, port, url: `http://127.0.0.1:${port}`, child: undefined, env: {} });
+    }
+  }
+  const urlsOf = (service: ServiceName) => processes.filter((p) => p.service === service).map((p) => p.url).join(',');
+  const common = { HOST: '127.0.0.1', INTERNAL_TOKEN: options.internalToken, LOG_LEVEL: options.logLevel ?? 'info', ...options.env };
+  for (const process of processes) {
+    const service = process.service as ServiceName;
+    process.env = {
+      ...common,
+      PORT: String(process.port),
+      DATABASE_URL: databaseUrls[service],
+      // Each caller reaches the first replica of a peer; the gateway spreads over all of them.
+      BILLING_URL: urlsOf('billing').split(',')[0]!,
+      NOTIFICATION_URL: urlsOf('notification').split(',')[0]!,
+      ...options.serviceEnv?.[service],
+    };
+  }
+  const gatewayPort = options.gatewayPort ?? (await findFreePort());
+  const gateway: ServiceProcess = {
+    service: 'gateway',
+    index: 0,
+    port: gatewayPort,
+    url: `http://127.0.0.1:${gatewayPort}`,
+    child: undefined,
+    env: {
+      ...common,
+      PORT: String(gatewayPort),
+      AUTH_URL: urlsOf('auth'),
+      BILLING_URL: urlsOf('billing'),
+      ORDER_URL: urlsOf('order'),
+      NOTIFICATION_URL: urlsOf('notification'),
+      ...options.serviceEnv?.gateway,
+    },
+  };
+  processes.push(gateway);
+
+  const logs = options.logs ?? 'prefixed';
+  const launch = async (target: ServiceProcess) => {
+    const child = spawn(process.execPath, [entryPoint(target.service)], {
+      env: { ...process.env, ...target.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    target.child = child;
+    pipeOutput(child, `${target.service}${replicas > 1 && target.service !== 'gateway' ? `-${target.index}` : ''}`, logs);
+    await waitUntilReady(target);
+  };
+
+  try {
+    await Promise.all(processes.filter((p) => p !== gateway).map(launch));
+    await launch(gateway);
+  } catch (error) {
+    await Promise.all(processes.map((p) => stopProcess(p, 'SIGKILL')));
+    throw error;
+  }
+
+  return {
+    gatewayUrl: gateway.url,
+    databaseUrls,
+    processes,
+    kill: (target, signal = 'SIGKILL') => stopProcess(target, signal),
+    restart: async (target) => {
+      await stopProcess(target, 'SIGKILL');
+      await launch(target);
+    },
+    async stop() {
+      await stopProcess(gateway, 'SIGTERM');
+      await Promise.all(processes.map((p) => stopProcess(p, 'SIGTERM')));
+    },
+  };
+}
+
+function pipeOutput(child: ChildProcess, name: string, logs: SystemOptions['logs']): void {
+  if (logs === 'ignore') {
+    child.stdout?.resume();
+    child.stderr?.resume();
+    return;
+  }
+  if (typeof logs === 'object') {
+    mkdirSync(logs.dir, { recursive: true });
+    const file = createWriteStream(path.join(logs.dir, `${name}.log`), { flags: 'a' });
+    child.stdout?.pipe(file, { end: false });
+    child.stderr?.pipe(file, { end: false });
+    return;
+  }
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream === null) continue;
+    createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
+  }
+}
+
+async function waitUntilReady(target: ServiceProcess, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (target.child?.exitCode !== null && target.child?.exitCode !== undefined) {
+      throw new Error(`${target.service} exited with code ${target.child.exitCode} before it was ready`);
+    }
+    try {
+      const response = await fetch(`${target.url}/health/ready`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${target.service} on port ${target.port} was not ready within ${timeoutMs} ms`);
+}
+
+async function stopProcess(target: ServiceProcess, signal: NodeJS.Signals): Promise<void> {
+  const child = target.child;
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  await exited;
+}

@@ -1,0 +1,23 @@
+import replyFrom from '@fastify/reply-from';
+import { createServiceApp, type ServiceApp } from '@orderflow/kit';
+import { registerProxyRoutes, type Upstreams } from './routes/proxy.routes.js';
+import type { ForwardAuth } from './clients/forward-auth.client.js';
+
+export interface GatewayAppOptions {
+  upstreams: Upstreams;
+  forwardAuth: ForwardAuth;
+  upstreamTimeoutMs: number;
+  logLevel?: string | false;
+}
+
+/** The local edge: what ingress-nginx with `auth-url` does in Kubernetes. */
+export function buildGatewayApp(options: GatewayAppOptions): ServiceApp {
+  const app = createServiceApp({ name: 'gateway', logLevel: options.logLevel, docs: false, bodyLimit: 64 * 1024 });
+  app.register(replyFrom, {
+    undici: { connections: 64, keepAliveTimeout: 60_000, headersTimeout: options.upstreamTimeoutMs, bodyTimeout: options.upstreamTimeoutMs },
+    disableRequestLogging: true,
+  });
+  app.register(async (scope) => registerProxyRoutes(scope as ServiceApp, options.upstreams, options.forwardAuth, options.upstreamTimeoutMs));
+  app.addHook('onClose', () => options.forwardAuth.close());
+  return app;
+}

@@ -1,0 +1,26 @@
+import { Type } from 'typebox';
+import { readConfig } from '@orderflow/kit';
+
+const UpstreamList = (fallback: string, description: string) =>
+  Type.String({ default: fallback, description: `${description} A comma-separated list spreads requests over replicas.` });
+
+export const GatewayConfigSchema = Type.Object({
+  HOST: Type.String({ default: '127.0.0.1', description: 'Interface to listen on.' }),
+  PORT: Type.Integer({ default: 8080, description: 'Port to listen on: the one public port of the system.' }),
+  AUTH_URL: UpstreamList('http://127.0.0.1:8081', 'Base URL of auth: public auth routes and the forward-auth check.'),
+  BILLING_URL: UpstreamList('http://127.0.0.1:8082', 'Base URL of billing.'),
+  ORDER_URL: UpstreamList('http://127.0.0.1:8083', 'Base URL of order.'),
+  NOTIFICATION_URL: UpstreamList('http://127.0.0.1:8084', 'Base URL of notification.'),
+  LOG_LEVEL: Type.String({ default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' }),
+  UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'How long to wait for an upstream answer.' }),
+});
+
+export type GatewayConfig = ReturnType<typeof readGatewayConfig>;
+
+export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
+  return readConfig(GatewayConfigSchema, env);
+}
+
+export function splitUrls(list: string): string[] {
+  return list.split(',').map((url) => url.trim().replace(/\/$/, '')).filter((url) => url.length > 0);
+}
