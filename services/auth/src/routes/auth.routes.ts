@@ -100,6 +100,13 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: Cook
   app.get('/logout', { schema: logoutSchema }, logoutHandler);
   app.post('/logout', { schema: logoutSchema }, logoutHandler);
 
+  const forwardAuthHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const user = await authenticateSession(deps, readSessionToken(request));
+    if (user === null) throw unauthorized();
+    reply.headers(encodeIdentityHeaders({ userId: user.id, login: user.login, email: user.email, firstName: user.firstName, lastName: user.lastName }));
+    reply.header('cache-control', 'no-store');
+    return toProfile(user);
+  };
   app.get(
     '/auth',
     {
@@ -109,14 +116,16 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: Cook
         response: { 200: ProfileSchema },
       },
     },
-    async (request, reply) => {
-      const user = await authenticateSession(deps, readSessionToken(request));
-      if (user === null) throw unauthorized();
-      reply.headers(encodeIdentityHeaders({ userId: user.id, login: user.login, email: user.email, firstName: user.firstName, lastName: user.lastName }));
-      reply.header('cache-control', 'no-store');
-      return toProfile(user);
-    },
+    forwardAuthHandler,
   );
+  // Envoy Gateway's HTTP ext-auth (the Gateway API overlay) calls `/auth` + the original path with the
+  // original method and no body, so the same check answers every method under /auth/.
+  app.route({
+    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/auth/*',
+    schema: { response: { 200: ProfileSchema } },
+    handler: forwardAuthHandler,
+  });
 
   app.get('/signin', { schema: { tags: ['auth'], summary: 'Where the edge sends the unauthenticated: says to log in', response: { 401: ProblemSchema } } }, async () => {
     throw unauthorized('Log in with POST /login {"login", "password"} to get a session cookie.');

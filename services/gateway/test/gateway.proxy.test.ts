@@ -1,0 +1,121 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStubPeer, type StubPeer } from '@orderflow/kit/testing';
+import type { ServiceApp } from '@orderflow/kit';
+import { buildGatewayApp } from '../src/app.js';
+import { createUpstream } from '../src/upstreams.js';
+import { createForwardAuth } from '../src/clients/forward-auth.client.js';
+
+const VALID_COOKIE = 'session_id=valid';
+
+describe('gateway routing and forward auth', () => {
+  let app: ServiceApp;
+  let auth: StubPeer;
+  let billing: StubPeer;
+  let order: StubPeer;
+  let notification: StubPeer;
+  let deadUrl: string;
+
+  before(async () => {
+    // The stub answers /auth with the identity headers the way auth does.
+    const identityHeaders = { 'x-userid': '7', 'x-user': 'ada', 'x-email': 'ada%40example.com', 'x-first-name': '', 'x-last-name': '' };
+    auth = await startIdentityAuth(identityHeaders);
+    billing = await startStubPeer(() => ({ status: 200, body: { service: 'billing' } }));
+    order = await startStubPeer(() => ({ status: 200, body: { service: 'order' } }));
+    notification = await startStubPeer(() => ({ status: 200, body: { service: 'notification' } }));
+    const dead = await startStubPeer(() => ({ status: 200 }));
+    deadUrl = dead.url;
+    await dead.close();
+    const upstreams = {
+      auth: createUpstream('auth', [auth.url]),
+      billing: createUpstream('billing', [billing.url]),
+      // One replica is down: requests must fail over to the live one.
+      order: createUpstream('order', [deadUrl, order.url]),
+      notification: createUpstream('notification', [notification.url]),
+    };
+    app = buildGatewayApp({ upstreams, forwardAuth: createForwardAuth(upstreams.auth, 1000), upstreamTimeoutMs: 1000, logLevel: false });
+    await app.ready();
+  });
+  after(async () => {
+    await app.close();
+    await Promise.all([auth, billing, order, notification].map((peer) => peer.close()));
+  });
+
+  test('when a protected route comes with a valid session, then identity headers from auth reach the service and forged ones do not', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/billing/change',
+      headers: { cookie: VALID_COOKIE, 'content-type': 'application/json', 'x-userid': '1', 'x-email': 'evil@example.com' },
+      payload: '{"amount": 5}',
+    });
+
+    assert.equal(response.statusCode, 200);
+    const call = billing.calls.at(-1)!;
+    assert.equal(call.headers['x-userid'], '7');
+    assert.equal(call.headers['x-email'], 'ada%40example.com');
+    assert.equal(call.headers.cookie, undefined, 'credentials stay at the edge');
+    assert.deepEqual(call.body, { amount: 5 });
+    assert.ok(call.headers['x-request-id']);
+  });
+
+  test('when there is no valid session, then 401 and the service is never called', async () => {
+    const before = notification.calls.length;
+
+    const response = await app.inject({ method: 'GET', url: '/notification', headers: { 'x-userid': '7' } });
+
+    assert.equal(response.statusCode, 401);
+    assert.equal(response.json().code, 'auth.unauthenticated');
+    assert.equal(notification.calls.length, before);
+  });
+
+  test('when auth routes are called, then they pass without a session check and keep the cookie', async () => {
+    const response = await app.inject({ method: 'POST', url: '/login', headers: { cookie: 'session_id=old', 'content-type': 'application/json' }, payload: '{"login":"a","password":"b"}' });
+
+    assert.equal(response.statusCode, 200);
+    const call = auth.calls.at(-1)!;
+    assert.equal(call.url, '/login');
+    assert.equal(call.headers.cookie, 'session_id=old');
+  });
+
+  for (const [method, url] of [['PUT', '/internal/accounts/7'], ['POST', '/internal/payments'], ['GET', '/billing'], ['GET', '/orders'], ['GET', '/docs']] as const) {
+    test(`when ${method} ${url} is requested, then 404 problem`, async () => {
+      const response = await app.inject({ method, url, headers: { cookie: VALID_COOKIE } });
+
+      assert.equal(response.statusCode, 404);
+      assert.equal(response.json().code, 'route.not_found');
+    });
+  }
+
+  test('when one replica refuses connections, then every request is served by the other', async () => {
+    const responses = await Promise.all(Array.from({ length: 6 }, () => app.inject({ method: 'GET', url: '/order', headers: { cookie: VALID_COOKIE } })));
+
+    assert.deepEqual(responses.map((r) => r.statusCode), [200, 200, 200, 200, 200, 200]);
+  });
+});
+
+/** An auth stub that answers GET /auth with identity headers for the valid cookie. */
+async function startIdentityAuth(identity: Record<string, string>): Promise<StubPeer> {
+  const { createServer } = await import('node:http');
+  const calls: StubPeer['calls'] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      calls.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body: chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined });
+      if (request.url === '/auth') {
+        if (request.headers.cookie === VALID_COOKIE) response.writeHead(200, { 'content-type': 'application/json', ...identity }).end('{"id":7}');
+        else response.writeHead(401, { 'content-type': 'application/problem+json' }).end('{"code":"auth.unauthenticated"}');
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    respondWith: () => {},
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
