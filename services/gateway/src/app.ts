@@ -1,6 +1,7 @@
 import replyFrom from '@fastify/reply-from';
 import { createServiceApp, type ServiceApp } from '@orderflow/kit';
 import { registerProxyRoutes, type Upstreams } from './routes/proxy.routes.js';
+import { registerWebRoutes } from './routes/web.routes.js';
 import type { ForwardAuth } from './clients/forward-auth.client.js';
 
 export interface GatewayAppOptions {
@@ -8,6 +9,8 @@ export interface GatewayAppOptions {
   forwardAuth: ForwardAuth;
   upstreamTimeoutMs: number;
   logLevel?: string | false;
+  /** The built storefront (web/dist), served at `/`; absent, the gateway serves only the API. */
+  webDir?: string;
 }
 
 /** The local edge: what ingress-nginx with `auth-url` does in Kubernetes. */
@@ -18,6 +21,8 @@ export function buildGatewayApp(options: GatewayAppOptions): ServiceApp {
     disableRequestLogging: true,
   });
   app.register(async (scope) => registerProxyRoutes(scope as ServiceApp, options.upstreams, options.forwardAuth, options.upstreamTimeoutMs));
+  const { webDir } = options;
+  if (webDir !== undefined) app.register(async (scope) => registerWebRoutes(scope as ServiceApp, webDir));
   app.addHook('onClose', () => options.forwardAuth.close());
   return app;
 }

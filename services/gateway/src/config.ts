@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
 import { readConfig } from '@orderflow/kit';
 
@@ -13,6 +14,8 @@ export const GatewayConfigSchema = Type.Object({
   NOTIFICATION_URL: UpstreamList('http://127.0.0.1:8084', 'Base URL of notification.'),
   LOG_LEVEL: Type.String({ default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'How long to wait for an upstream answer.' }),
+  // From dist/src/config.js up to the repository root.
+  WEB_DIR: Type.String({ default: fileURLToPath(new URL('../../../../web/dist', import.meta.url)), description: 'The built storefront (`npm run build`), served at / and /assets/*.' }),
 });
 
 export type GatewayConfig = ReturnType<typeof readGatewayConfig>;

@@ -17,6 +17,7 @@ const app = buildGatewayApp({
   forwardAuth: createForwardAuth(upstreams.auth, config.UPSTREAM_TIMEOUT_MS),
   upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
   logLevel: config.LOG_LEVEL,
+  webDir: config.WEB_DIR,
 });
 
 await runService(app, { host: config.HOST, port: config.PORT });
