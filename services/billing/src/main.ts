@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createPool, migrate } from '@orderflow/db';
 import { runService } from '@orderflow/kit';
+import { startKeyPurge } from '@orderflow/idempotency';
 import { buildBillingApp } from './app.js';
 import { readBillingConfig } from './config.js';
 
@@ -10,4 +11,13 @@ if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(ne
 const db = createPool(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'billing' });
 const app = buildBillingApp({ db, internalToken: config.INTERNAL_TOKEN, logLevel: config.LOG_LEVEL });
 
-await runService(app, { host: config.HOST, port: config.PORT, onClose: () => db.end() });
+const stopKeyPurge = startKeyPurge(db, (err) => app.log.warn({ err }, 'idempotency key purge failed'));
+
+await runService(app, {
+  host: config.HOST,
+  port: config.PORT,
+  onClose: async () => {
+    stopKeyPurge();
+    await db.end();
+  },
+});

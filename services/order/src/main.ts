@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createPool, migrate } from '@orderflow/db';
 import { createPeerClient } from '@orderflow/http-client';
 import { runService } from '@orderflow/kit';
+import { startKeyPurge } from '@orderflow/idempotency';
 import { buildOrderApp } from './app.js';
 import { readOrderConfig } from './config.js';
 import { createBillingClient } from './clients/billing.client.js';
@@ -18,12 +19,14 @@ const notificationPeer = createPeerClient({ name: 'notification', baseUrl: confi
 const deps = { db, billing: createBillingClient(billingPeer), notification: createNotificationClient(notificationPeer) };
 
 const app = buildOrderApp({ deps, logLevel: config.LOG_LEVEL });
+const stopKeyPurge = startKeyPurge(db, (err) => app.log.warn({ err }, 'idempotency key purge failed'));
 const workers = startWorkers({ ...deps, log: app.log }, { intervalMs: config.WORKER_INTERVAL_MS, recoverAfterMs: config.RECOVERY_AFTER_MS });
 
 await runService(app, {
   host: config.HOST,
   port: config.PORT,
   onClose: async () => {
+    stopKeyPurge();
     await workers.stop();
     await Promise.all([billingPeer.close(), notificationPeer.close()]);
     await db.end();

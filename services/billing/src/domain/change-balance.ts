@@ -1,11 +1,11 @@
 import { conflict, notFound } from '@orderflow/kit';
-import type { Pool } from '@orderflow/db';
+import type { Queryable } from '@orderflow/db';
 import { createAccountsStore, type Account } from '../store/accounts.store.js';
 
 export const accountNotFound = (userId: number) => notFound('billing.account_not_found', `No billing account for user ${userId}.`);
 
 /** Tops up (positive) or withdraws (negative); a withdrawal never takes the balance below zero. */
-export async function changeBalance(db: Pool, userId: number, amountMinor: number): Promise<Account> {
+export async function changeBalance(db: Queryable, userId: number, amountMinor: number): Promise<Account> {
   const accounts = createAccountsStore(db);
   const changed = await accounts.changeBalance(userId, amountMinor, amountMinor > 0 ? 'top_up' : 'withdrawal');
   if (changed !== null) return changed;

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import { fromMinorUnits } from '@orderflow/money';
 import { AmountSchema, readAmountField, requireIdentity, type ServiceApp } from '@orderflow/kit';
-import type { Pool } from '@orderflow/db';
+import type { Pool, Queryable } from '@orderflow/db';
+import { readIdempotencyKey, respondIdempotently } from '@orderflow/idempotency';
 import { createAccountsStore } from '../store/accounts.store.js';
 import { accountNotFound, changeBalance } from '../domain/change-balance.js';
 
@@ -36,16 +37,21 @@ export function registerBillingRoutes(app: ServiceApp, db: Pool): void {
     {
       schema: {
         tags: ['billing'],
-        summary: 'Top up (positive amount) or withdraw (negative); never below zero',
+        summary: 'Top up (positive amount) or withdraw (negative); never below zero. Accepts an Idempotency-Key header.',
         body: ChangeBodySchema,
         response: { 200: Type.Object({ user_id: Type.Integer(), balance: Type.Number(), amount: Type.Number() }) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { userId } = requireIdentity(request);
       const amountMinor = readAmountField(request.body.amount, '/amount', { nonZero: true });
-      const account = await changeBalance(db, userId, amountMinor);
-      return { user_id: userId, balance: fromMinorUnits(account.balanceMinor), amount: fromMinorUnits(amountMinor) };
+      const change = async (queryable: Queryable) => {
+        const account = await changeBalance(queryable, userId, amountMinor);
+        return { user_id: userId, balance: fromMinorUnits(account.balanceMinor), amount: fromMinorUnits(amountMinor) };
+      };
+      const key = readIdempotencyKey(request);
+      if (key === undefined) return change(db);
+      return respondIdempotently(request, reply, { db, userId, key }, async (client) => ({ status: 200, body: await change(client) }));
     },
   );
 

@@ -1,6 +1,7 @@
+import type { Queryable } from '@orderflow/db';
 import { createOrdersStore, type Order } from '../store/orders.store.js';
-import type { OrderDeps } from './deps.js';
 
-export function createOrder(deps: OrderDeps, userId: number, priceMinor: number, email: string): Promise<Order> {
-  return createOrdersStore(deps.db).insertOrder(userId, priceMinor, email);
+/** A new order waiting to be paid. */
+export function createOrder(db: Queryable, userId: number, priceMinor: number, email: string): Promise<Order> {
+  return createOrdersStore(db).insertOrder(userId, priceMinor, email);
 }

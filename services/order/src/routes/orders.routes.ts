@@ -1,6 +1,8 @@
 import { Type } from 'typebox';
 import { fromMinorUnits, MAX_AMOUNT } from '@orderflow/money';
 import { readAmountField, requireIdentity, type ServiceApp } from '@orderflow/kit';
+import type { Queryable } from '@orderflow/db';
+import { readIdempotencyKey, respondIdempotently } from '@orderflow/idempotency';
 import { createOrdersStore, type Order } from '../store/orders.store.js';
 import { createOrder } from '../domain/create-order.js';
 import { orderNotFound, payOrder } from '../domain/pay-order.js';
@@ -45,11 +47,14 @@ function toOrderJson(order: Order) {
 export function registerOrderRoutes(app: ServiceApp, deps: OrderDeps): void {
   app.post(
     '/order',
-    { schema: { tags: ['order'], summary: 'Create an order with a price', body: CreateBodySchema, response: { 200: OrderSchema } } },
-    async (request) => {
+    { schema: { tags: ['order'], summary: 'Create an order with a price. Accepts an Idempotency-Key header.', body: CreateBodySchema, response: { 200: OrderSchema } } },
+    async (request, reply) => {
       const identity = requireIdentity(request);
       const priceMinor = readAmountField(request.body.price, '/price', { positive: true });
-      return toOrderJson(await createOrder(deps, identity.userId, priceMinor, identity.email));
+      const create = async (db: Queryable) => toOrderJson(await createOrder(db, identity.userId, priceMinor, identity.email));
+      const key = readIdempotencyKey(request);
+      if (key === undefined) return create(deps.db);
+      return respondIdempotently(request, reply, { db: deps.db, userId: identity.userId, key }, async (client) => ({ status: 200, body: await create(client) }));
     },
   );
 
