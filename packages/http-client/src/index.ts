@@ -5,6 +5,7 @@ import { serviceUnavailable, type Problem } from '@orderflow/kit';
 export interface PeerClientOptions {
   /** The peer's name, for errors and logs: `billing`. */
   name: string;
+  /** One URL, or a comma-separated list of replicas taken in turn. */
   baseUrl: string;
   internalToken?: string;
   /**
@@ -52,13 +53,37 @@ class RetryableStatusError extends Error {
 
 export function createPeerClient(options: PeerClientOptions): PeerClient {
   const timeoutMs = options.timeoutMs ?? 2_000;
-  const pool = new Pool(options.baseUrl, {
-    connections: options.connections ?? 16,
-    keepAliveTimeout: 60_000,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connectTimeout: Math.min(timeoutMs, 1_000),
-  });
+  const pools = options.baseUrl
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url.length > 0)
+    .map(
+      (url) =>
+        new Pool(url, {
+          connections: options.connections ?? 16,
+          keepAliveTimeout: 60_000,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          connectTimeout: Math.min(timeoutMs, 1_000),
+        }),
+    );
+  if (pools.length === 0) throw new Error(`no URL for peer ${options.name}`);
+  let turn = 0;
+
+  /**
+   * Sends to the replicas in turn. A refused connection never reached the peer, so the next
+   * replica is tried at once, idempotent call or not; other failures are left to the retry policy.
+   */
+  async function send(request: Parameters<Pool['request']>[0]) {
+    const start = turn++ % pools.length;
+    for (let offset = 0; ; offset++) {
+      try {
+        return await pools[(start + offset) % pools.length]!.request(request);
+      } catch (error) {
+        if (offset + 1 >= pools.length || !isConnectionRefused(error)) throw error;
+      }
+    }
+  }
 
   async function attempt<T>(request: PeerRequest): Promise<PeerResponse<T>> {
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
@@ -69,7 +94,7 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
       payload = JSON.stringify(request.body);
       headers['content-type'] = 'application/json';
     }
-    const response = await pool.request({
+    const response = await send({
       method: request.method,
       path: request.path,
       headers,
@@ -110,7 +135,7 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
       }
     },
     async close() {
-      await pool.close();
+      await Promise.all(pools.map((pool) => pool.close()));
     },
   };
 }
@@ -121,4 +146,13 @@ function peerUnavailable(name: string, cause: unknown): Problem {
 
 export function isPeerUnavailable(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'peer.unavailable';
+}
+
+/** True when the error means the request never reached the peer, so sending it elsewhere is safe. */
+export function isConnectionRefused(error: unknown): boolean {
+  for (let cause = error; cause !== undefined && cause !== null; cause = (cause as { cause?: unknown }).cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT') return true;
+  }
+  return false;
 }

@@ -87,9 +87,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       ...common,
       PORT: String(process.port),
       DATABASE_URL: databaseUrls[service],
-      // Each caller reaches the first replica of a peer; the gateway spreads over all of them.
-      BILLING_URL: urlsOf('billing').split(',')[0]!,
-      NOTIFICATION_URL: urlsOf('notification').split(',')[0]!,
+      // Callers spread their calls over every replica of a peer, as the gateway does.
+      BILLING_URL: urlsOf('billing'),
+      NOTIFICATION_URL: urlsOf('notification'),
       ...options.serviceEnv?.[service],
     };
   }

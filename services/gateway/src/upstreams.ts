@@ -1,3 +1,5 @@
+export { isConnectionRefused } from '@orderflow/http-client';
+
 /**
  * The replicas of one service, taken in turn. A replica that refused a connection is skipped for a
  * short while (passive health checking, as nginx's max_fails/fail_timeout does), so a killed process
@@ -32,13 +34,4 @@ export function createUpstream(name: string, urls: string[], now: () => number =
       downUntil.set(url, now() + DOWN_FOR_MS);
     },
   };
-}
-
-/** True when the error means the request never reached the upstream, so retrying elsewhere is safe. */
-export function isConnectionRefused(error: unknown): boolean {
-  for (let cause = error; cause !== undefined && cause !== null; cause = (cause as { cause?: unknown }).cause) {
-    const code = (cause as { code?: unknown }).code;
-    if (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT') return true;
-  }
-  return false;
 }
