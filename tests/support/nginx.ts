@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants, createWriteStream, mkdirSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { findFreePort, repoRoot, type RunningSystem, type ServiceName } from '@orderflow/stack';
+
+const TEMPLATE = path.join(repoRoot, 'deploy', 'nginx', 'orderflow.conf.template');
+
+/** Debian's nginx lives in /usr/sbin, which is on root's PATH but not on everyone's. */
+export const NGINX = ['/usr/sbin', ...(process.env.PATH ?? '').split(path.delimiter)]
+  .filter((dir) => dir !== '')
+  .map((dir) => path.join(dir, 'nginx'))
+  .find(isExecutable);
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface NginxEdge {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Real nginx with deploy/nginx/orderflow.conf.template in front of the system's four services (not
+ * the gateway), on a free port. Its error log goes to test-output/logs/nginx_<port>.log.
+ */
+export async function startNginxEdge(system: RunningSystem): Promise<NginxEdge> {
+  if (NGINX === undefined) throw new Error('nginx not installed: apt-get install nginx');
+  const port = await findFreePort();
+  const upstream = (service: ServiceName) => {
+    const target = system.processes.find((p) => p.service === service);
+    if (target === undefined) throw new Error(`the system runs no ${service}`);
+    return new URL(target.url).host;
+  };
+  const config = fillTemplate(await readFile(TEMPLATE, 'utf8'), {
+    LISTEN_PORT: String(port),
+    AUTH_UPSTREAM: upstream('auth'),
+    BILLING_UPSTREAM: upstream('billing'),
+    ORDER_UPSTREAM: upstream('order'),
+    NOTIFICATION_UPSTREAM: upstream('notification'),
+  });
+  const prefix = await mkdtemp(path.join(tmpdir(), 'orderflow-nginx-'));
+  // Run as root, nginx's workers drop to `nobody` and must enter the prefix to use its temp folders.
+  await chmod(prefix, 0o755);
+  await writeFile(path.join(prefix, 'nginx.conf'), config);
+
+  const child = spawn(NGINX, ['-e', 'stderr', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<void>((resolve) => {
+    // 'close' rather than 'exit': by then stderr is drained, so `output` holds nginx's last words.
+    child.once('close', () => resolve());
+    child.once('error', () => resolve());
+  });
+  let output = '';
+  child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-10_000)));
+  const logDir = path.join(repoRoot, 'test-output', 'logs');
+  mkdirSync(logDir, { recursive: true });
+  child.stderr.pipe(createWriteStream(path.join(logDir, `nginx_${port}.log`)));
+
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    // SIGTERM is nginx's fast shutdown: the master stops its workers, then exits.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+    await rm(prefix, { recursive: true, force: true });
+  };
+  try {
+    await waitUntilAnswering(url, () => child.exitCode !== null || child.signalCode !== null);
+  } catch (error) {
+    await stop();
+    throw new Error(`nginx did not start: ${(error as Error).message}\n${output}`);
+  }
+  return { url, stop };
+}
+
+/** envsubst with a list of names: only `${NAME}` for those names, so nginx's `$variables` stay. */
+function fillTemplate(template: string, values: Record<string, string>): string {
+  let text = template;
+  for (const [name, value] of Object.entries(values)) {
+    const placeholder = `\${${name}}`;
+    if (!text.includes(placeholder)) throw new Error(`${TEMPLATE} has no ${placeholder}`);
+    text = text.replaceAll(placeholder, value);
+  }
+  return text;
+}
+
+async function waitUntilAnswering(url: string, hasExited: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (hasExited()) throw new Error('it exited');
+    try {
+      await (await fetch(url)).arrayBuffer();
+      return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no answer on ${url} within ${timeoutMs} ms`);
+}
