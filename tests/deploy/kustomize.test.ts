@@ -315,8 +315,7 @@ describe('skaffold.yaml', () => {
 });
 
 describe('the "Deploy to Kubernetes" instructions', () => {
-  // The section lives in deploy/README.md until it is merged into the root README.
-  const sections = ['deploy/README.md', 'README.md']
+  const sections = ['README.md']
     .filter((file) => existsSync(path.join(REPO_ROOT, file)))
     .map((file) => readRepoFile(file))
     .map((text) => /^## Deploy to Kubernetes\n[\s\S]*?(?=^## |(?![\s\S]))/m.exec(text)?.[0] ?? '')
