@@ -2,12 +2,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, readRepoFile } from './manifests.js';
-import { createIgnoreMatcher, lastArgs, listCopies, parseDockerfile, type Stage } from './dockerfile.js';
+import { REPO_ROOT, readObjects, readRepoFile } from './manifests.js';
+import { createIgnoreMatcher, lastArgs, listCopies, parseDockerfile, type Dockerfile, type Stage } from './dockerfile.js';
 
 // Checked without a Docker engine: what each image copies exists (dist/ too, since `npm test` builds
 // first), the image holds every workspace package its code imports, and it runs as a non-root user.
 const SERVICES = ['auth', 'billing', 'order', 'notification', 'gateway'];
+/** A numeric uid other than 0, optionally with a gid: Kubernetes can verify runAsNonRoot only for a number. */
+const NUMERIC_NON_ROOT_USER = /^[1-9][0-9]*(?::[0-9]+)?$/;
 
 const isIgnored = createIgnoreMatcher(readRepoFile('.dockerignore'));
 
@@ -69,11 +71,24 @@ function isCopied(relativePath: string, copied: string[]): boolean {
   return copied.some((source) => relativePath === source || relativePath.startsWith(`${source}/`));
 }
 
+function assertContextCopiesExist(dockerfile: Dockerfile): void {
+  for (const stage of dockerfile.stages) {
+    for (const copy of listCopies(stage).filter((c) => c.from === undefined)) {
+      for (const source of copy.sources) {
+        assert.ok(exists(source), `${source} exists`);
+        assert.ok(!isIgnored(source), `${source} is not in .dockerignore`);
+      }
+    }
+  }
+}
+
 test('when the build context is sent, then .dockerignore leaves out dependencies, build output, data and git', () => {
-  for (const relativePath of ['node_modules', 'services/order/node_modules', 'packages/kit/dist', '.data', 'services/auth/.data', '.git', 'test-output']) {
+  for (const relativePath of ['node_modules', 'services/order/node_modules', 'packages/kit/dist', 'web/dist', 'web/node_modules', '.data', 'services/auth/.data', '.git', 'test-output']) {
     assert.ok(isIgnored(relativePath), relativePath);
   }
-  assert.ok(!isIgnored('services/order/src/main.ts'), 'sources stay in the context');
+  for (const relativePath of ['services/order/src/main.ts', 'web/src/main.tsx', 'web/index.html', 'web/nginx.conf']) {
+    assert.ok(!isIgnored(relativePath), `${relativePath}: sources stay in the context`);
+  }
 });
 
 for (const name of SERVICES) {
@@ -93,14 +108,7 @@ for (const name of SERVICES) {
     });
 
     test('when a COPY reads the build context, then its source exists and is not ignored', () => {
-      for (const stage of dockerfile.stages) {
-        for (const copy of listCopies(stage).filter((c) => c.from === undefined)) {
-          for (const source of copy.sources) {
-            assert.ok(exists(source), `${source} exists`);
-            assert.ok(!isIgnored(source), `${source} is not in .dockerignore`);
-          }
-        }
-      }
+      assertContextCopiesExist(dockerfile);
     });
 
     test('when the final stage copies from the build stage, then each path exists after `npm run build`', () => {
@@ -125,7 +133,7 @@ for (const name of SERVICES) {
       const command = JSON.parse(final ? (lastArgs(final, 'CMD') ?? '[]') : '[]') as string[];
       const entry = command[1] ?? '';
 
-      assert.match(user ?? '', /^[1-9][0-9]*(?::[0-9]+)?$/, 'Kubernetes can verify runAsNonRoot only for a numeric uid');
+      assert.match(user ?? '', NUMERIC_NON_ROOT_USER, 'Kubernetes can verify runAsNonRoot only for a numeric uid');
       assert.equal(finalWorkdir, '/app');
       assert.deepEqual(command, ['node', `services/${name}/dist/src/main.js`]);
       assert.ok(exists(entry), `${entry} exists after the build`);
@@ -162,3 +170,88 @@ for (const name of SERVICES) {
     });
   });
 }
+
+describe('web/Dockerfile', () => {
+  const dockerfile = parseDockerfile(readRepoFile('web/Dockerfile'));
+  const nginxConf = readRepoFile('web/nginx.conf');
+  const build = dockerfile.stages.find((stage) => stage.name === 'build');
+  const final = dockerfile.stages.at(-1);
+  const buildWorkdir = (build && lastArgs(build, 'WORKDIR')) ?? '/';
+  const runs = (stage: Stage | undefined) => (stage?.instructions ?? []).filter((i) => i.keyword === 'RUN').map((i) => i.args);
+  /** The arguments of every top-level nginx directive with this name, e.g. `root` -> ['/usr/share/nginx/web']. */
+  const directives = (name: string) => [...nginxConf.matchAll(new RegExp(`^\\s*${name}\\s+([^;]+);`, 'gm'))].map((m) => (m[1] ?? '').trim());
+
+  test('when built, then it bundles in a Node 20 stage and serves from a stable, non-root nginx pinned to its branch', () => {
+    assert.ok(build, 'a stage named build');
+    assert.ok(final && final !== build, 'a separate final stage');
+    assert.match(dockerfile.globalArgs.get('NODE_IMAGE') ?? '', /^node:20(?:[.-]|$)/);
+    assert.equal(build.from, '${NODE_IMAGE}');
+    assert.equal(final.from, '${NGINX_IMAGE}');
+    // An even minor is nginx's stable branch; a version in the tag keeps a rebuild on that branch.
+    assert.match(dockerfile.globalArgs.get('NGINX_IMAGE') ?? '', /^nginxinc\/nginx-unprivileged:1\.[0-9]*[02468](?:\.[0-9]+)?-alpine$/);
+  });
+
+  test('when a COPY reads the build context, then its source exists and is not ignored', () => {
+    assertContextCopiesExist(dockerfile);
+  });
+
+  test('when it installs dependencies to build, then only those of the web workspace, from the root lock', () => {
+    const install = runs(build).find((args) => args.includes('npm ci'));
+    const copiedToBuild = build ? listCopies(build).flatMap((c) => c.sources) : [];
+
+    assert.ok(install, 'npm ci in the build stage');
+    assert.match(install, /--workspace web(?:\s|$)/);
+    assert.match(install, /--include-workspace-root=false/);
+    assert.ok(copiedToBuild.includes('package-lock.json'), 'the root lock');
+    assert.ok(runs(build).some((args) => args === 'npm run build -w @orderflow/web'), 'the web build, as `npm run build` runs it');
+  });
+
+  test('when the web build script runs a command, then a dependency of web itself provides it', () => {
+    const web = JSON.parse(readRepoFile('web/package.json')) as { scripts: { build: string }; dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    const declared = Object.keys({ ...web.dependencies, ...web.devDependencies });
+    const binariesOf = (name: string) => {
+      const { bin } = JSON.parse(readRepoFile(`node_modules/${name}/package.json`)) as { bin?: string | Record<string, string> };
+      return typeof bin === 'string' ? [name.replace(/^@[^/]+\//, '')] : Object.keys(bin ?? {});
+    };
+    const commands = web.scripts.build.split('&&').map((command) => command.trim().split(/\s+/)[0] ?? '');
+
+    assert.deepEqual(commands, ['tsc', 'vite']);
+    for (const command of commands) {
+      assert.ok(declared.some((name) => binariesOf(name).includes(command)), `${command} comes from a dependency of web/package.json, the only ones the image installs`);
+    }
+  });
+
+  test('when the final stage copies, then it takes web/dist (present after `npm run build`) to the root nginx.conf serves, and nginx.conf', () => {
+    const fromBuild = final ? listCopies(final).filter((c) => c.from === 'build') : [];
+    const fromContext = final ? listCopies(final).filter((c) => c.from === undefined) : [];
+
+    assert.deepEqual(fromBuild.map((c) => c.sources), [[`${buildWorkdir}/web/dist`]]);
+    assert.ok(exists('web/dist/index.html'), 'web/dist/index.html exists after the build');
+    assert.ok(readdirSync(path.join(REPO_ROOT, 'web/dist/assets')).length > 0, 'web/dist/assets holds the bundle');
+    assert.deepEqual(directives('root'), [fromBuild[0]?.destination]);
+    assert.deepEqual(fromContext.map((c) => [c.sources, c.destination]), [[['web/nginx.conf'], '/etc/nginx/nginx.conf']]);
+  });
+
+  test('when it starts, then nginx runs in the foreground as uid 101, the number the Deployment runs it as', () => {
+    const [deployment] = readObjects('deploy/k8s/base/web.yaml').filter((o) => o.kind === 'Deployment') as unknown as {
+      spec: { template: { spec: { securityContext: { runAsUser: number } } } };
+    }[];
+    const user = final ? lastArgs(final, 'USER') : undefined;
+
+    assert.match(user ?? '', NUMERIC_NON_ROOT_USER, 'stated in the Dockerfile, not inherited from the base image');
+    assert.equal(user, '101', "nginx-unprivileged's nginx user");
+    assert.equal(String(deployment?.spec.template.spec.securityContext.runAsUser), user);
+    assert.deepEqual(JSON.parse(final ? (lastArgs(final, 'CMD') ?? '[]') : '[]'), ['nginx', '-g', 'daemon off;']);
+    assert.deepEqual(directives('daemon'), [], 'the CMD sets daemon; twice is an error');
+    assert.deepEqual(directives('user'), [], 'meaningless for a non-root master');
+  });
+
+  test('when nginx writes, then only under /tmp, so the root filesystem can be read-only', () => {
+    const written = ['pid', 'client_body_temp_path', 'proxy_temp_path', 'fastcgi_temp_path', 'uwsgi_temp_path', 'scgi_temp_path'].map((name) => [name, directives(name)] as const);
+
+    for (const [name, values] of written) {
+      assert.equal(values.length, 1, `${name} is set once`);
+      assert.match(values[0] ?? '', /^\/tmp\//, name);
+    }
+  });
+});

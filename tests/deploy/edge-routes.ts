@@ -1,7 +1,10 @@
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IHTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 
-/** The public routes of the system, each with the Ingress (and HTTPRoute) of the seed that serves it. */
+/**
+ * The public routes of the system, each with the Ingress (and HTTPRoute) that serves it: the seed's four,
+ * and `web` for the storefront's page and its content-hashed bundle.
+ */
 export const PUBLIC_ROUTES = [
   { method: 'POST', path: '/register', edge: 'auth-proxy', isProtected: false },
   { method: 'POST', path: '/login', edge: 'auth-proxy', isProtected: false },
@@ -18,9 +21,14 @@ export const PUBLIC_ROUTES = [
   { method: 'PUT', path: '/order/42/pay', edge: 'order', isProtected: true },
   { method: 'POST', path: '/order/42/cancel', edge: 'order', isProtected: true },
   { method: 'GET', path: '/notification', edge: 'notification', isProtected: true },
+  { method: 'GET', path: '/', edge: 'web', isProtected: false },
+  { method: 'GET', path: '/assets/index-abc123.js', edge: 'web', isProtected: false },
 ] as const;
 
-/** Paths no edge may route: the services' internal API, their operational endpoints, near misses. */
+/**
+ * Paths no edge may route: the services' internal API, their operational endpoints, near misses, and
+ * what a catch-all `/` for the storefront would have let through.
+ */
 export const UNROUTED_PATHS = [
   '/internal',
   '/internal/',
@@ -38,7 +46,10 @@ export const UNROUTED_PATHS = [
   '/health/ready',
   '/metrics',
   '/docs',
-  '/',
+  '/index.html',
+  '/favicon.ico',
+  '/assets-old/x.js',
+  '/health',
 ];
 
 export const IDENTITY_HEADERS = ['X-UserId', 'X-User', 'X-Email', 'X-First-Name', 'X-Last-Name'];

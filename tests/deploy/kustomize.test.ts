@@ -15,6 +15,7 @@ import {
   readKustomizationResources,
   readObjects,
   readRepoFile,
+  readYaml,
   renderOverlay,
   validateAgainstSchema,
   type KubeObject,
@@ -22,7 +23,13 @@ import {
 import { EDGE_HOST, IDENTITY_HEADERS, PUBLIC_ROUTES, UNROUTED_PATHS, ingressesMatching, listIngressPaths, routesMatching } from './edge-routes.js';
 
 const SERVICES = ['auth', 'billing', 'order', 'notification'];
-const INGRESS_FILES = ['auth-ingress.yaml', 'billing-ingress.yaml', 'order-ingress.yaml', 'notification-ingress.yaml'];
+/** Each image skaffold builds and its Dockerfile: the seed's four services and the storefront. */
+const IMAGES: Record<string, string> = {
+  ...Object.fromEntries(SERVICES.map((name) => [name, `services/${name}/Dockerfile`])),
+  web: 'web/Dockerfile',
+};
+/** The seed's four Ingress files and the storefront's, each also a link at the repository root. */
+const INGRESS_FILES = ['auth-ingress.yaml', 'billing-ingress.yaml', 'order-ingress.yaml', 'notification-ingress.yaml', 'web-ingress.yaml'];
 /** Each overlay and the namespace its edge (the ingress controller, or Envoy Gateway's proxies) runs in. */
 const OVERLAYS = [
   { dir: 'deploy/k8s/overlays/ingress-nginx', edgeNamespace: 'ingress-nginx' },
@@ -34,13 +41,22 @@ function ofKind<T>(objects: KubeObject[], kind: string): T[] {
   return objects.filter((o) => o.kind === kind) as T[];
 }
 
+/** Whether a pod labelled only `app: <app>` is selected (matchLabels and In/NotIn expressions on `app`). */
+function selectsApp(selector: NonNullable<INetworkPolicy['spec']>['podSelector'] | undefined, app: string): boolean {
+  const labelsMatch = Object.entries(selector?.matchLabels ?? {}).every(([key, value]) => key === 'app' && value === app);
+  const expressionsMatch = (selector?.matchExpressions ?? []).every(
+    (e) => e.key === 'app' && ((e.operator === 'In' && (e.values ?? []).includes(app)) || (e.operator === 'NotIn' && !(e.values ?? []).includes(app))),
+  );
+  return labelsMatch && expressionsMatch;
+}
+
 function named<T extends KubeObject>(objects: KubeObject[], kind: string, name: string): T {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
   assert.ok(found, `${kind} ${name} is missing`);
   return found as T;
 }
 
-describe('the seed ingress files (deploy/k8s/ingress-nginx)', () => {
+describe('the ingress files (deploy/k8s/ingress-nginx)', () => {
   const ingresses = INGRESS_FILES.flatMap((file) => readObjects(`deploy/k8s/ingress-nginx/${file}`)) as unknown as IIngress[];
   const byName = new Map(ingresses.map((i) => [i.metadata?.name ?? '', i]));
 
@@ -50,8 +66,14 @@ describe('the seed ingress files (deploy/k8s/ingress-nginx)', () => {
     }
   });
 
-  test('when listed, then they are the seed names auth-proxy, billing, order and notification in namespace order', () => {
-    assert.deepEqual([...byName.keys()].sort(), ['auth-proxy', 'billing', 'notification', 'order']);
+  test('when skaffold deploys the ingress-nginx overlay, then it applies every one of them', () => {
+    const kustomization = readYaml('deploy/k8s/ingress-nginx/kustomization.yaml') as { resources: string[] };
+
+    assert.deepEqual([...kustomization.resources].sort(), [...INGRESS_FILES].sort());
+  });
+
+  test('when listed, then they are the seed names auth-proxy, billing, order and notification, and web, in namespace order', () => {
+    assert.deepEqual([...byName.keys()].sort(), ['auth-proxy', 'billing', 'notification', 'order', 'web']);
     for (const ingress of ingresses) {
       assert.equal(ingress.metadata?.namespace, 'order');
       assert.equal(ingress.spec?.ingressClassName, 'nginx');
@@ -84,9 +106,9 @@ describe('the seed ingress files (deploy/k8s/ingress-nginx)', () => {
     }
   });
 
-  test('when an Ingress serves auth routes, then it has no external auth of its own', () => {
-    const authEdges = new Set(PUBLIC_ROUTES.filter((r) => !r.isProtected).map((r) => r.edge));
-    for (const name of authEdges) {
+  test("when an Ingress serves public routes (auth's, the storefront's), then it has no external auth of its own", () => {
+    const publicEdges = new Set(PUBLIC_ROUTES.filter((r) => !r.isProtected).map((r) => r.edge));
+    for (const name of publicEdges) {
       const keys = Object.keys(byName.get(name)?.metadata?.annotations ?? {});
       assert.deepEqual(keys.filter((k) => k.startsWith('nginx.ingress.kubernetes.io/auth-')), [], name);
     }
@@ -198,7 +220,9 @@ describe('the base workloads (deploy/k8s/base)', () => {
         'prometheus.io/path': '/metrics',
       });
     });
+  }
 
+  for (const name of [...SERVICES, 'web']) {
     test(`when ${name} is deployed, then a Service, an HPA and a PDB come with it`, () => {
       const service = named<KubeObject & { spec: { selector: object; ports: object[] } }>(objects, 'Service', name);
       const hpa = named<KubeObject & { apiVersion: string; spec: { scaleTargetRef: { kind: string; name: string }; minReplicas: number } }>(objects, 'HorizontalPodAutoscaler', name);
@@ -213,6 +237,29 @@ describe('the base workloads (deploy/k8s/base)', () => {
       assert.deepEqual(pdb.spec.selector.matchLabels, { app: name });
     });
   }
+
+  test("when web is deployed, then 2 hardened nginx replicas run as the image's uid 101 and are probed on /health", () => {
+    const deployment = named<KubeObject & IDeployment>(objects, 'Deployment', 'web');
+    const pod = deployment.spec?.template.spec;
+    const [container] = pod?.containers ?? [];
+
+    assert.equal(deployment.spec?.replicas, 2);
+    assertHardenedPod(pod, 'web');
+    assert.equal(pod?.securityContext?.runAsUser, 101, 'the USER of web/Dockerfile');
+    assert.equal(pod?.initContainers, undefined, 'nothing to migrate');
+    assert.equal(container?.image, 'web', 'skaffold replaces the bare artifact name');
+    assert.deepEqual(container?.ports, [{ name: 'http', containerPort: 8080 }]);
+    assert.equal(container?.readinessProbe?.httpGet?.path, '/health');
+    assert.equal(container?.livenessProbe?.httpGet?.path, '/health');
+    assert.deepEqual(container?.volumeMounts?.map((m) => m.mountPath), ['/tmp'], 'web/nginx.conf writes only under /tmp');
+  });
+
+  test('when any Deployment or StatefulSet is deployed, then its pods are hardened', () => {
+    const workloads = [...ofKind<KubeObject & IDeployment>(objects, 'Deployment'), ...ofKind<KubeObject & IStatefulSet>(objects, 'StatefulSet')];
+
+    assert.deepEqual(workloads.map((w) => w.metadata.name).sort(), ['auth', 'billing', 'notification', 'order', 'postgres', 'web']);
+    for (const workload of workloads) assertHardenedPod(workload.spec?.template.spec, `${workload.kind} ${workload.metadata.name}`);
+  });
 
   test('when PostgreSQL is deployed, then it is a hardened StatefulSet on a persistent volume', () => {
     const postgres = named<KubeObject & IStatefulSet>(objects, 'StatefulSet', 'postgres');
@@ -230,6 +277,32 @@ describe('the base workloads (deploy/k8s/base)', () => {
     assert.deepEqual(defaultDeny?.spec?.policyTypes, ['Ingress', 'Egress']);
     assert.deepEqual(edge?.spec?.ingress?.[0]?.from?.[0]?.namespaceSelector?.matchLabels, { 'kubernetes.io/metadata.name': 'ingress-nginx' });
     assert.deepEqual(edge?.spec?.ingress?.[0]?.ports, [{ protocol: 'TCP', port: 8080 }]);
+  });
+
+  test('when the edge routes to a Service, then allow-edge admits its pods, and no others', () => {
+    const policies = ofKind<INetworkPolicy>(objects, 'NetworkPolicy');
+    const edge = policies.find((p) => p.metadata?.name === 'allow-edge');
+    const ingresses = INGRESS_FILES.flatMap((file) => readObjects(`deploy/k8s/ingress-nginx/${file}`)) as unknown as IIngress[];
+    const routes = readObjects('deploy/k8s/overlays/gateway-api/routes.yaml') as unknown as IHTTPRoute[];
+    const backends = new Set([
+      ...ingresses.flatMap((i) => (i.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend.service?.name ?? ''))),
+      ...routes.flatMap((r) => (r.spec.rules ?? []).flatMap((rule) => (rule.backendRefs ?? []).map((b) => b.name))),
+    ]);
+    const apps = [...backends].map((name) => named<KubeObject & { spec: { selector: { app: string } } }>(objects, 'Service', name).spec.selector.app).sort();
+    const [selector] = edge?.spec?.podSelector.matchExpressions ?? [];
+
+    assert.deepEqual(apps, ['auth', 'billing', 'notification', 'order', 'web']);
+    assert.equal(edge?.spec?.podSelector.matchLabels, undefined);
+    assert.deepEqual({ ...selector, values: [...(selector?.values ?? [])].sort() }, { key: 'app', operator: 'In', values: apps });
+  });
+
+  test('when web is deployed, then only the edge may reach it', () => {
+    const admitting = ofKind<INetworkPolicy>(objects, 'NetworkPolicy')
+      .filter((p) => p.spec?.policyTypes?.includes('Ingress') && (p.spec.ingress ?? []).length > 0)
+      .filter((p) => selectsApp(p.spec?.podSelector, 'web'))
+      .map((p) => p.metadata?.name);
+
+    assert.deepEqual(admitting, ['allow-edge']);
   });
 });
 
@@ -297,15 +370,24 @@ describe('skaffold.yaml', () => {
     profiles: { name: string; manifests: { kustomize: { paths: string[] } } }[];
   }[];
 
-  test('when building, then it makes the seed images auth, notification, billing and order from the repository root', () => {
+  test('when building, then it makes the seed images auth, notification, billing and order, and web, from the repository root', () => {
     const artifacts = config?.build.artifacts ?? [];
 
-    assert.deepEqual(artifacts.map((a) => a.image).sort(), [...SERVICES].sort());
+    assert.equal(artifacts.length, 5);
+    assert.deepEqual(artifacts.map((a) => a.image).sort(), Object.keys(IMAGES).sort());
     for (const artifact of artifacts) {
       assert.equal(artifact.context, '.');
-      assert.equal(artifact.docker.dockerfile, `services/${artifact.image}/Dockerfile`);
+      assert.equal(artifact.docker.dockerfile, IMAGES[artifact.image]);
       assert.ok(existsSync(path.join(REPO_ROOT, artifact.docker.dockerfile)), artifact.docker.dockerfile);
     }
+  });
+
+  test('when a base workload names an image without a tag, then skaffold builds it, and every image it builds is deployed', () => {
+    const artifacts = (config?.build.artifacts ?? []).map((a) => a.image).sort();
+    const workloads = readKustomizationResources('deploy/k8s/base').filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet') as unknown as IDeployment[];
+    const images = workloads.flatMap((w) => [...(w.spec?.template.spec?.initContainers ?? []), ...(w.spec?.template.spec?.containers ?? [])].map((c) => c.image ?? ''));
+
+    assert.deepEqual([...new Set(images.filter((image) => !image.includes(':')))].sort(), artifacts);
   });
 
   test('when deploying, then the ingress-nginx overlay is the default and gateway-api a profile', () => {

@@ -46,12 +46,22 @@ export async function startNginxEdge(system: RunningSystem): Promise<NginxEdge> 
     ORDER_UPSTREAM: upstream('order'),
     NOTIFICATION_UPSTREAM: upstream('notification'),
   });
+  return startNginx(port, () => config);
+}
+
+/**
+ * Real nginx running the configuration `configure` writes for a fresh prefix folder (a writable place
+ * for its pid and temp files), listening on `port`, in the foreground. Its error log goes to
+ * test-output/logs/nginx_<port>.log.
+ */
+export async function startNginx(port: number, configure: (prefix: string) => string, extraArgs: string[] = []): Promise<NginxEdge> {
+  if (NGINX === undefined) throw new Error('nginx not installed: apt-get install nginx');
   const prefix = await mkdtemp(path.join(tmpdir(), 'orderflow-nginx-'));
   // Run as root, nginx's workers drop to `nobody` and must enter the prefix to use its temp folders.
   await chmod(prefix, 0o755);
-  await writeFile(path.join(prefix, 'nginx.conf'), config);
+  await writeFile(path.join(prefix, 'nginx.conf'), configure(prefix));
 
-  const child = spawn(NGINX, ['-e', 'stderr', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(NGINX, ['-e', 'stderr', '-p', prefix, '-c', path.join(prefix, 'nginx.conf'), ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => {
     // 'close' rather than 'exit': by then stderr is drained, so `output` holds nginx's last words.
     child.once('close', () => resolve());
