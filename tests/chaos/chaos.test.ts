@@ -12,7 +12,7 @@ describe('fault injection: processes SIGKILLed under load', () => {
   after(() => system.stop());
 
   test('when services die mid-flight for 30 s, then no money or letter is lost or doubled and no order is left pending', async () => {
-    const summary = await runChaos({ system, durationMs: 30_000, users: 8, killEveryMs: 1_500 });
+    const summary = await runChaos({ system, durationMs: 30_000, users: 8, killEveryMs: 1_000 });
 
     console.log(formatSummary(summary));
     assert.deepEqual(summary.violations, []);

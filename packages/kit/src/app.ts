@@ -5,6 +5,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Problem, toProblemDocument, unauthorized } from './problem.js';
 import { loggerOptions } from './logger.js';
+import { createMetricsRegistry, registerMetrics, type Registry } from './metrics.js';
+import { nameServerSpan } from './spans.js';
 
 function newFastify(options: FastifyServerOptions) {
   return Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
@@ -25,6 +27,12 @@ export interface ServiceAppOptions {
   docs?: boolean;
   /** Largest accepted request body. Everything here is a small JSON document. */
   bodyLimit?: number;
+  /**
+   * The registry served at /metrics, to which the app adds its per-route metrics. main passes the
+   * process's (see createMetricsRegistry); absent, the app gets one of its own, so a test can build
+   * as many apps as it likes.
+   */
+  metricsRegistry?: Registry;
   fastify?: Partial<FastifyServerOptions>;
 }
 
@@ -59,6 +67,12 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.routeOptions.url !== undefined) nameServerSpan(request.method, request.routeOptions.url);
+    done();
+  });
+
+  registerMetrics(app, options.metricsRegistry ?? createMetricsRegistry({ app: options.name }));
 
   registerErrorHandling(app);
   if (options.docs !== false) registerDocs(app, options.name);

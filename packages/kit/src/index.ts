@@ -6,3 +6,5 @@ export * from './app.js';
 export * from './run.js';
 export { loggerOptions } from './logger.js';
 export * from './amount.js';
+export { createMetricsRegistry, type MetricsRegistryOptions, type Registry } from './metrics.js';
+export { currentTraceFields, runInSpan } from './spans.js';

@@ -1,5 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
+import { flushTraces } from './spans.js';
 
 export interface RunOptions {
   host: string;
@@ -24,6 +25,7 @@ export async function runService(app: FastifyInstance, options: RunOptions): Pro
     else app.log.info({ signal }, 'closing');
     await app.close();
     await options.onClose?.();
+    await flushTraces().catch((error: unknown) => app.log.warn({ err: error }, 'could not send the last spans'));
   });
 
   await app.listen({ host: options.host, port: options.port });

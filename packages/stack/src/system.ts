@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { ensureDatabase, migrate } from './databases.js';
 import { findFreePort } from './free-port.js';
 import { repoRoot } from './paths.js';
@@ -24,7 +25,10 @@ export interface SystemOptions {
   logLevel?: string;
   /** Where process output goes: the terminal with a name prefix, one file per process, or nowhere. */
   logs?: 'prefixed' | { dir: string } | 'ignore';
-  /** Extra environment for every process, or per service. */
+  /**
+   * Extra environment for every process, or per service. `OTEL_EXPORTER_OTLP_ENDPOINT` turns tracing
+   * on: the processes then start with the tracing preload (packages/kit/src/tracing.ts).
+   */
   env?: Record<string, string>;
   serviceEnv?: Partial<Record<ServiceName | 'gateway', Record<string, string>>>;
 }
@@ -52,6 +56,9 @@ export interface RunningSystem {
 function entryPoint(service: ServiceName | 'gateway'): string {
   return path.join(repoRoot, 'services', service, 'dist', 'src', 'main.js');
 }
+
+/** Loaded before main only when tracing is on, so a process without it never loads the SDK. */
+const TRACING_PRELOAD = pathToFileURL(path.join(repoRoot, 'packages', 'kit', 'dist', 'src', 'tracing.js')).href;
 
 /**
  * Boots the whole system as real processes: per-service databases created and migrated, then the
@@ -85,6 +92,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const service = process.service as ServiceName;
     process.env = {
       ...common,
+      OTEL_SERVICE_NAME: service,
       PORT: String(process.port),
       DATABASE_URL: databaseUrls[service],
       // Callers spread their calls over every replica of a peer, as the gateway does.
@@ -102,6 +110,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     child: undefined,
     env: {
       ...common,
+      OTEL_SERVICE_NAME: 'gateway',
       PORT: String(gatewayPort),
       AUTH_URL: urlsOf('auth'),
       BILLING_URL: urlsOf('billing'),
@@ -114,8 +123,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
   const logs = options.logs ?? 'prefixed';
   const launch = async (target: ServiceProcess) => {
-    const child = spawn(process.execPath, [entryPoint(target.service)], {
-      env: { ...process.env, ...target.env },
+    const env = { ...process.env, ...target.env };
+    const preload = env.OTEL_EXPORTER_OTLP_ENDPOINT ? ['--import', TRACING_PRELOAD] : [];
+    const child = spawn(process.execPath, [...preload, entryPoint(target.service)], {
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     target.child = child;

@@ -1,5 +1,5 @@
 import cookie from '@fastify/cookie';
-import { createServiceApp, type ServiceApp } from '@orderflow/kit';
+import { createServiceApp, type Registry, type ServiceApp } from '@orderflow/kit';
 import { isDatabaseReachable } from '@orderflow/db';
 import { registerAuthRoutes, type CookiePolicy } from './routes/auth.routes.js';
 import type { AuthDeps } from './domain/deps.js';
@@ -8,10 +8,17 @@ export interface AuthAppOptions {
   deps: AuthDeps;
   cookie: CookiePolicy;
   logLevel?: string | false;
+  /** Served at /metrics; absent, the app gets one of its own. */
+  metricsRegistry?: Registry;
 }
 
 export function buildAuthApp(options: AuthAppOptions): ServiceApp {
-  const app = createServiceApp({ name: 'auth', logLevel: options.logLevel, isReady: () => isDatabaseReachable(options.deps.db) });
+  const app = createServiceApp({
+    name: 'auth',
+    logLevel: options.logLevel,
+    isReady: () => isDatabaseReachable(options.deps.db),
+    metricsRegistry: options.metricsRegistry,
+  });
   app.register(cookie);
   app.register(async (scope) => registerAuthRoutes(scope as ServiceApp, options.deps, options.cookie));
   return app;

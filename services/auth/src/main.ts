@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createPool, migrate } from '@orderflow/db';
 import { createPeerClient } from '@orderflow/http-client';
-import { runService } from '@orderflow/kit';
+import { createMetricsRegistry, runService } from '@orderflow/kit';
 import { buildAuthApp } from './app.js';
 import { readAuthConfig } from './config.js';
 import { createBillingClient } from './clients/billing.client.js';
@@ -14,6 +14,7 @@ const billingPeer = createPeerClient({ name: 'billing', baseUrl: config.BILLING_
 
 const app = buildAuthApp({
   logLevel: config.LOG_LEVEL,
+  metricsRegistry: createMetricsRegistry({ app: 'auth', processMetrics: true }),
   cookie: { secure: config.COOKIE_SECURE, maxAgeSeconds: config.SESSION_ABSOLUTE_SECONDS },
   deps: {
     db,

@@ -1,22 +1,27 @@
-import { createServiceApp, type ServiceApp } from '@orderflow/kit';
+import { createMetricsRegistry, createServiceApp, type Registry, type ServiceApp } from '@orderflow/kit';
 import { isDatabaseReachable, type Pool } from '@orderflow/db';
 import { registerBillingRoutes } from './routes/billing.routes.js';
 import { registerInternalRoutes } from './routes/internal.routes.js';
+import { createBillingMetrics } from './metrics.js';
 
 export interface BillingAppOptions {
   db: Pool;
   internalToken: string;
   logLevel?: string | false;
+  /** Served at /metrics with billing's counters added; absent, the app gets one of its own. */
+  metricsRegistry?: Registry;
 }
 
 export function buildBillingApp(options: BillingAppOptions): ServiceApp {
+  const metricsRegistry = options.metricsRegistry ?? createMetricsRegistry({ app: 'billing' });
   const app = createServiceApp({
     name: 'billing',
     logLevel: options.logLevel,
     internalToken: options.internalToken,
     isReady: () => isDatabaseReachable(options.db),
+    metricsRegistry,
   });
   registerBillingRoutes(app, options.db);
-  registerInternalRoutes(app, options.db);
+  registerInternalRoutes(app, options.db, createBillingMetrics(metricsRegistry));
   return app;
 }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createPool, migrate } from '@orderflow/db';
-import { runService } from '@orderflow/kit';
+import { createMetricsRegistry, runService } from '@orderflow/kit';
 import { startKeyPurge } from '@orderflow/idempotency';
 import { buildBillingApp } from './app.js';
 import { readBillingConfig } from './config.js';
@@ -9,7 +9,12 @@ const config = readBillingConfig();
 if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(new URL('../../migrations', import.meta.url)));
 
 const db = createPool(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'billing' });
-const app = buildBillingApp({ db, internalToken: config.INTERNAL_TOKEN, logLevel: config.LOG_LEVEL });
+const app = buildBillingApp({
+  db,
+  internalToken: config.INTERNAL_TOKEN,
+  logLevel: config.LOG_LEVEL,
+  metricsRegistry: createMetricsRegistry({ app: 'billing', processMetrics: true }),
+});
 
 const stopKeyPurge = startKeyPurge(db, (err) => app.log.warn({ err }, 'idempotency key purge failed'));
 

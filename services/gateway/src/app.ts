@@ -1,5 +1,5 @@
 import replyFrom from '@fastify/reply-from';
-import { createServiceApp, type ServiceApp } from '@orderflow/kit';
+import { createServiceApp, type Registry, type ServiceApp } from '@orderflow/kit';
 import { registerProxyRoutes, type Upstreams } from './routes/proxy.routes.js';
 import { registerWebRoutes } from './routes/web.routes.js';
 import type { ForwardAuth } from './clients/forward-auth.client.js';
@@ -11,11 +11,13 @@ export interface GatewayAppOptions {
   logLevel?: string | false;
   /** The built storefront (web/dist), served at `/`; absent, the gateway serves only the API. */
   webDir?: string;
+  /** Served at /metrics on the gateway's own port (the edge routes no such path); absent, one of its own. */
+  metricsRegistry?: Registry;
 }
 
 /** The local edge: what ingress-nginx with `auth-url` does in Kubernetes. */
 export function buildGatewayApp(options: GatewayAppOptions): ServiceApp {
-  const app = createServiceApp({ name: 'gateway', logLevel: options.logLevel, docs: false, bodyLimit: 64 * 1024 });
+  const app = createServiceApp({ name: 'gateway', logLevel: options.logLevel, docs: false, bodyLimit: 64 * 1024, metricsRegistry: options.metricsRegistry });
   app.register(replyFrom, {
     undici: { connections: 64, keepAliveTimeout: 60_000, headersTimeout: options.upstreamTimeoutMs, bodyTimeout: options.upstreamTimeoutMs },
     disableRequestLogging: true,

@@ -1,4 +1,4 @@
-import { runService } from '@orderflow/kit';
+import { createMetricsRegistry, runService } from '@orderflow/kit';
 import { buildGatewayApp } from './app.js';
 import { readGatewayConfig, splitUrls } from './config.js';
 import { createUpstream } from './upstreams.js';
@@ -18,6 +18,7 @@ const app = buildGatewayApp({
   upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
   logLevel: config.LOG_LEVEL,
   webDir: config.WEB_DIR,
+  metricsRegistry: createMetricsRegistry({ app: 'gateway', processMetrics: true }),
 });
 
 await runService(app, { host: config.HOST, port: config.PORT });

@@ -1,4 +1,4 @@
-import { createServiceApp, type ServiceApp } from '@orderflow/kit';
+import { createServiceApp, type Registry, type ServiceApp } from '@orderflow/kit';
 import { isDatabaseReachable, type Pool } from '@orderflow/db';
 import { registerLetterRoutes } from './routes/letters.routes.js';
 
@@ -6,6 +6,8 @@ export interface NotificationAppOptions {
   db: Pool;
   internalToken: string;
   logLevel?: string | false;
+  /** Served at /metrics; absent, the app gets one of its own. */
+  metricsRegistry?: Registry;
 }
 
 export function buildNotificationApp(options: NotificationAppOptions): ServiceApp {
@@ -14,6 +16,7 @@ export function buildNotificationApp(options: NotificationAppOptions): ServiceAp
     logLevel: options.logLevel,
     internalToken: options.internalToken,
     isReady: () => isDatabaseReachable(options.db),
+    metricsRegistry: options.metricsRegistry,
   });
   registerLetterRoutes(app, options.db);
   return app;

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createPool, migrate } from '@orderflow/db';
-import { runService } from '@orderflow/kit';
+import { createMetricsRegistry, runService } from '@orderflow/kit';
 import { buildNotificationApp } from './app.js';
 import { readNotificationConfig } from './config.js';
 
@@ -8,6 +8,11 @@ const config = readNotificationConfig();
 if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(new URL('../../migrations', import.meta.url)));
 
 const db = createPool(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'notification' });
-const app = buildNotificationApp({ db, internalToken: config.INTERNAL_TOKEN, logLevel: config.LOG_LEVEL });
+const app = buildNotificationApp({
+  db,
+  internalToken: config.INTERNAL_TOKEN,
+  logLevel: config.LOG_LEVEL,
+  metricsRegistry: createMetricsRegistry({ app: 'notification', processMetrics: true }),
+});
 
 await runService(app, { host: config.HOST, port: config.PORT, onClose: () => db.end() });

@@ -1,13 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { createPool, migrate } from '@orderflow/db';
 import { createPeerClient } from '@orderflow/http-client';
-import { runService } from '@orderflow/kit';
+import { createMetricsRegistry, runService } from '@orderflow/kit';
 import { startKeyPurge } from '@orderflow/idempotency';
 import { buildOrderApp } from './app.js';
 import { readOrderConfig } from './config.js';
 import { createBillingClient } from './clients/billing.client.js';
 import { createNotificationClient } from './clients/notification.client.js';
 import { startWorkers } from './domain/workers.js';
+import { createOrderMetrics } from './metrics.js';
 
 const config = readOrderConfig();
 if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(new URL('../../migrations', import.meta.url)));
@@ -16,9 +17,15 @@ const db = createPool(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicati
 const peer = { internalToken: config.INTERNAL_TOKEN, timeoutMs: config.PEER_TIMEOUT_MS };
 const billingPeer = createPeerClient({ name: 'billing', baseUrl: config.BILLING_URL, ...peer });
 const notificationPeer = createPeerClient({ name: 'notification', baseUrl: config.NOTIFICATION_URL, ...peer });
-const deps = { db, billing: createBillingClient(billingPeer), notification: createNotificationClient(notificationPeer) };
+const metricsRegistry = createMetricsRegistry({ app: 'order', processMetrics: true });
+const deps = {
+  db,
+  billing: createBillingClient(billingPeer),
+  notification: createNotificationClient(notificationPeer),
+  metrics: createOrderMetrics(metricsRegistry, db),
+};
 
-const app = buildOrderApp({ deps, logLevel: config.LOG_LEVEL });
+const app = buildOrderApp({ deps, metricsRegistry, logLevel: config.LOG_LEVEL });
 const stopKeyPurge = startKeyPurge(db, (err) => app.log.warn({ err }, 'idempotency key purge failed'));
 const workers = startWorkers({ ...deps, log: app.log }, { intervalMs: config.WORKER_INTERVAL_MS, recoverAfterMs: config.RECOVERY_AFTER_MS });
 

@@ -2,8 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@orderflow/db';
 import { startStubPeer, type RecordedCall, type StubPeer } from '@orderflow/kit/testing';
 import { createPeerClient, type PeerClient } from '@orderflow/http-client';
-import type { ServiceApp } from '@orderflow/kit';
+import { createMetricsRegistry, type ServiceApp } from '@orderflow/kit';
 import { buildOrderApp } from '../src/app.js';
+import { createOrderMetrics } from '../src/metrics.js';
 import { createBillingClient } from '../src/clients/billing.client.js';
 import { createNotificationClient } from '../src/clients/notification.client.js';
 import type { OrderDeps } from '../src/domain/deps.js';
@@ -64,13 +65,15 @@ export async function startOrder(): Promise<OrderTestContext> {
     createPeerClient({ name: 'billing', baseUrl: billing.url, internalToken: 'test-internal-token', retries: 0, timeoutMs: 1000 }),
     createPeerClient({ name: 'notification', baseUrl: notification.url, internalToken: 'test-internal-token', retries: 0, timeoutMs: 1000 }),
   ];
+  const metricsRegistry = createMetricsRegistry({ app: 'order' });
   const deps: OrderDeps = {
     db: database.pool,
     billing: createBillingClient(peers[0]!),
     notification: createNotificationClient(peers[1]!),
+    metrics: createOrderMetrics(metricsRegistry, database.pool),
     log: { warn: () => {}, info: () => {} },
   };
-  const app = buildOrderApp({ deps, logLevel: false });
+  const app = buildOrderApp({ deps, metricsRegistry, logLevel: false });
   await app.ready();
   return {
     app,

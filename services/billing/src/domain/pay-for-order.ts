@@ -2,6 +2,7 @@ import { hasSqlState, UNIQUE_VIOLATION, type Pool } from '@orderflow/db';
 import { unprocessable } from '@orderflow/kit';
 import { createPaymentsStore, type PaymentDecision } from '../store/payments.store.js';
 import { accountNotFound } from './change-balance.js';
+import type { BillingMetrics } from '../metrics.js';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
@@ -10,7 +11,7 @@ const FOREIGN_KEY_VIOLATION = '23503';
  * idempotency key: the first decision is final and every retry, however concurrent, gets it back
  * without a second debit.
  */
-export async function payForOrder(db: Pool, orderId: number, userId: number, amountMinor: number): Promise<PaymentDecision> {
+export async function payForOrder(db: Pool, metrics: BillingMetrics, orderId: number, userId: number, amountMinor: number): Promise<PaymentDecision> {
   const payments = createPaymentsStore(db);
   for (let attempt = 0; ; attempt++) {
     const existing = await payments.findDecision(orderId);
@@ -21,7 +22,9 @@ export async function payForOrder(db: Pool, orderId: number, userId: number, amo
       return existing;
     }
     try {
-      return await payments.decidePayment(orderId, userId, amountMinor);
+      const decision = await payments.decidePayment(orderId, userId, amountMinor);
+      metrics.paymentDecided(decision.status);
+      return decision;
     } catch (error) {
       if (hasSqlState(error, FOREIGN_KEY_VIOLATION)) throw accountNotFound(userId);
       // A concurrent attempt decided first; loop to read its decision.

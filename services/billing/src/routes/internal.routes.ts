@@ -5,6 +5,7 @@ import type { Pool } from '@orderflow/db';
 import { createAccountsStore } from '../store/accounts.store.js';
 import { payForOrder } from '../domain/pay-for-order.js';
 import { refundOrder } from '../domain/refund-order.js';
+import type { BillingMetrics } from '../metrics.js';
 
 const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 const UserIdParamsSchema = Type.Object({ userId: Type.String({ pattern: '^[1-9][0-9]{0,15}$' }) });
@@ -22,7 +23,7 @@ const PaymentSchema = Type.Object({
 const RefundBodySchema = Type.Object({ order_id: Id, user_id: Id }, { additionalProperties: false });
 
 /** Service-to-service routes, behind the internal token and never routed by the edge. */
-export function registerInternalRoutes(app: ServiceApp, db: Pool): void {
+export function registerInternalRoutes(app: ServiceApp, db: Pool, metrics: BillingMetrics): void {
   app.put(
     '/internal/accounts/:userId',
     { schema: { tags: ['internal'], summary: "Open a user's account (idempotent)", params: UserIdParamsSchema, response: { 200: Type.Object({ user_id: Type.Integer(), balance_minor: Type.Integer() }) } } },
@@ -36,7 +37,7 @@ export function registerInternalRoutes(app: ServiceApp, db: Pool): void {
     '/internal/payments',
     { schema: { tags: ['internal'], summary: "Charge an order's price, idempotent on order_id", body: PaymentBodySchema, response: { 200: PaymentSchema } } },
     async (request) => {
-      const decision = await payForOrder(db, request.body.order_id, request.body.user_id, request.body.amount_minor);
+      const decision = await payForOrder(db, metrics, request.body.order_id, request.body.user_id, request.body.amount_minor);
       return { order_id: decision.orderId, user_id: decision.userId, amount_minor: decision.amountMinor, status: decision.status, reason: decision.reason };
     },
   );
@@ -45,7 +46,7 @@ export function registerInternalRoutes(app: ServiceApp, db: Pool): void {
     '/internal/refunds',
     { schema: { tags: ['internal'], summary: "Refund an order's payment, idempotent on order_id", body: RefundBodySchema, response: { 200: Type.Object({ order_id: Type.Integer(), amount_minor: Type.Integer() }) } } },
     async (request) => {
-      const refund = await refundOrder(db, request.body.order_id, request.body.user_id);
+      const refund = await refundOrder(db, metrics, request.body.order_id, request.body.user_id);
       return { order_id: request.body.order_id, amount_minor: refund.amountMinor };
     },
   );

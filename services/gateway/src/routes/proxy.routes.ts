@@ -65,6 +65,10 @@ export function registerProxyRoutes(app: ServiceApp, upstreams: Upstreams, forwa
       rewriteRequestHeaders: (_request, headers) => {
         // A client's own copies of the identity headers are dropped: only auth's answer is passed on.
         for (const name of IDENTITY_HEADER_NAMES) delete headers[name];
+        // With tracing on, the upstream call carries the gateway's own traceparent; a client's copy
+        // passed along beside it would make the upstream's header unparseable and break the trace.
+        delete headers.traceparent;
+        delete headers.tracestate;
         if (options.dropCredentials === true) {
           delete headers.cookie;
           delete headers.authorization;

@@ -51,6 +51,7 @@ async function recordCancellation(deps: OrderDeps, order: Order, from: 'new' | '
     return { order: cancelled, letter: await addLetter(client, cancelled, 'order.cancelled') };
   });
   if (recorded === null) return null;
+  if (refundedMinor !== undefined) deps.metrics.orderRefunded();
   await sendLetterNow(deps, recorded.letter, requestId);
   return recorded.order;
 }

@@ -7,9 +7,20 @@ export interface Logger {
   info(object: object, message: string): void;
 }
 
+/** What the flow counts for the dashboards (see metrics.ts); each call is one recorded change. */
+export interface OrderMetrics {
+  orderCreated(): void;
+  paymentSettled(billingStatus: 'OK' | 'ERROR'): void;
+  orderRefunded(): void;
+  letterDelivered(): void;
+  letterDeliveryFailed(): void;
+  orderRecovered(action: 'payment' | 'refund'): void;
+}
+
 export interface OrderDeps {
   db: Pool;
   billing: BillingClient;
   notification: NotificationClient;
+  metrics: OrderMetrics;
   log: Logger;
 }

@@ -1,4 +1,5 @@
 import { fromMinorUnits } from '@orderflow/money';
+import { runInSpan } from '@orderflow/kit';
 import type { PoolClient } from '@orderflow/db';
 import { createOutboxStore, type OutboxLetter } from '../store/outbox.store.js';
 import type { Order } from '../store/orders.store.js';
@@ -38,8 +39,9 @@ export function addLetter(client: PoolClient, order: Order, event: LetterEvent):
 export async function sendLetterNow(deps: OrderDeps, letter: OutboxLetter, requestId?: string): Promise<void> {
   try {
     await deps.notification.deliverLetter(letter, requestId);
-    await createOutboxStore(deps.db).markDelivered(letter.id);
+    if (await createOutboxStore(deps.db).markDelivered(letter.id)) deps.metrics.letterDelivered();
   } catch (error) {
+    deps.metrics.letterDeliveryFailed();
     deps.log.warn({ err: error, outbox_id: letter.id }, 'letter left in the outbox for the delivery loop');
   }
 }
@@ -51,10 +53,13 @@ export async function deliverDueLetters(deps: OrderDeps, limit = 50): Promise<nu
   let delivered = 0;
   for (const letter of letters) {
     try {
-      await deps.notification.deliverLetter(letter);
-      await outbox.markDelivered(letter.id);
+      await runInSpan('order.deliver-letter', { 'orderflow.outbox_id': letter.id, 'orderflow.order_id': letter.orderId }, async () => {
+        await deps.notification.deliverLetter(letter);
+        if (await outbox.markDelivered(letter.id)) deps.metrics.letterDelivered();
+      });
       delivered++;
     } catch (error) {
+      deps.metrics.letterDeliveryFailed();
       deps.log.warn({ err: error, outbox_id: letter.id, attempts: letter.attempts }, 'letter delivery failed; will retry');
     }
   }

@@ -48,6 +48,7 @@ export async function settlePayment(deps: OrderDeps, order: Order, decision: Pay
     // A racing request or the recovery loop recorded it first.
     return (await createOrdersStore(deps.db).findOrderOfUser(order.id, order.userId)) ?? order;
   }
+  deps.metrics.paymentSettled(isPaid ? 'OK' : 'ERROR');
   await sendLetterNow(deps, settled.letter, requestId);
   return settled.order;
 }

@@ -1,3 +1,4 @@
+import { runInSpan } from '@orderflow/kit';
 import { createOrdersStore } from '../store/orders.store.js';
 import { settlePayment } from './pay-order.js';
 import { refundAndCancel } from './cancel-order.js';
@@ -13,13 +14,17 @@ export async function recoverUnsettledOrders(deps: OrderDeps, staleMs: number, l
   const orders = await createOrdersStore(deps.db).leaseUnsettledOrders(staleMs, limit);
   let recovered = 0;
   for (const order of orders) {
+    const action = order.status === 'pending' ? 'payment' : 'refund';
     try {
-      if (order.status === 'pending') {
-        const decision = await deps.billing.payForOrder(order.id, order.userId, order.priceMinor);
-        await settlePayment(deps, order, decision);
-      } else {
-        await refundAndCancel(deps, order);
-      }
+      await runInSpan(`order.recover-${action}`, { 'orderflow.order_id': order.id }, async () => {
+        if (action === 'payment') {
+          const decision = await deps.billing.payForOrder(order.id, order.userId, order.priceMinor);
+          await settlePayment(deps, order, decision);
+        } else {
+          await refundAndCancel(deps, order);
+        }
+      });
+      deps.metrics.orderRecovered(action);
       recovered++;
       deps.log.info({ order_id: order.id, status: order.status }, 'recovered an unsettled order');
     } catch (error) {

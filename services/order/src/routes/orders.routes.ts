@@ -51,7 +51,11 @@ export function registerOrderRoutes(app: ServiceApp, deps: OrderDeps): void {
     async (request, reply) => {
       const identity = requireIdentity(request);
       const priceMinor = readAmountField(request.body.price, '/price', { positive: true });
-      const create = async (db: Queryable) => toOrderJson(await createOrder(db, identity.userId, priceMinor, identity.email));
+      const create = async (db: Queryable) => {
+        const order = await createOrder(db, identity.userId, priceMinor, identity.email);
+        deps.metrics.orderCreated();
+        return toOrderJson(order);
+      };
       const key = readIdempotencyKey(request);
       if (key === undefined) return create(deps.db);
       return respondIdempotently(request, reply, { db: deps.db, userId: identity.userId, key }, async (client) => ({ status: 200, body: await create(client) }));

@@ -89,6 +89,12 @@ export function createOrdersStore(db: Queryable) {
       );
     },
 
+    /** Served by the unsettled-orders partial index, so a scrape stays cheap however many orders exist. */
+    async countPending(): Promise<number> {
+      const { rows } = await db.query<{ n: string }>("SELECT count(*) AS n FROM orders WHERE status = 'pending'");
+      return parseBigint(rows[0]!.n);
+    },
+
     /**
      * Leases up to `limit` orders whose payment or refund has been unsettled for `staleMs`: bumping
      * `updated_at` hides them from other replicas' loops for another `staleMs`, and SKIP LOCKED

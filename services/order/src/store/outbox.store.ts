@@ -44,8 +44,10 @@ export function createOutboxStore(db: Queryable) {
       return toLetter(rows[0]!);
     },
 
-    async markDelivered(id: number): Promise<void> {
-      await db.query('UPDATE outbox SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL', [id]);
+    /** False when it was already marked: the request and the delivery loop both delivered it. */
+    async markDelivered(id: number): Promise<boolean> {
+      const { rowCount } = await db.query('UPDATE outbox SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL', [id]);
+      return rowCount === 1;
     },
 
     /**

@@ -1,0 +1,176 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { repoRoot } from '@orderflow/stack';
+import { createCpuProbe } from './cpu.js';
+import { readCommits, startBenchEnvironment, type BenchEnvironment } from './environment.js';
+import { createGatewayClient, type BenchUser, type GatewayClient } from './gateway-client.js';
+import { renderMarkdown } from './markdown-report.js';
+import type { Probes } from './measurement-window.js';
+import { readOptions, USAGE, type BenchOptions } from './options.js';
+import { runDatabaseBoundPhase } from './phases/database-bound.js';
+import { runFixedRatePhase } from './phases/fixed-rate.js';
+import { runLoginsPhase } from './phases/logins.js';
+import { runSaturationPhase } from './phases/saturation.js';
+import { runUnloadedPhase } from './phases/unloaded.js';
+import { startProgress } from './progress.js';
+import { createTeardown } from './teardown.js';
+import { evaluateTargets, formatNumber, type BenchResults } from './results.js';
+import { renderSvgChart } from './svg-chart.js';
+
+/** Unmeasured cycles before the unloaded phase counts: JIT and first connections. */
+const UNLOADED_WARMUP_CYCLES = 20;
+/** Registrations hash a password each (argon2id, ~20 ms of CPU): a few at a time is all auth can use. */
+const PREPARE_CONCURRENCY = 4;
+
+async function prepareUsers(client: GatewayClient, count: number, prefix: string): Promise<BenchUser[]> {
+  const users: BenchUser[] = [];
+  let next = 0;
+  const progress = startProgress('preparing users', () => `${users.length}/${count} registered, logged in and topped up`);
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(PREPARE_CONCURRENCY, count) }, async () => {
+        while (next < count) users.push(await client.prepareUser(`${prefix}_${next++}`));
+      }),
+    );
+  } finally {
+    progress.stop();
+  }
+  return users;
+}
+
+function describeCommit(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const isDirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot, encoding: 'utf8' }).trim() !== '';
+    return isDirty ? `${commit} with uncommitted changes` : commit;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function describePostgres(environment: BenchEnvironment): string {
+  if (environment.postgres.isEmbedded) return 'embedded, this machine';
+  if (environment.postgres.postmasterPid !== null) return 'DATABASE_URL, this machine';
+  return 'DATABASE_URL on another machine: its CPU is not measured';
+}
+
+async function writeAtomically(file: string, content: string): Promise<void> {
+  await writeFile(`${file}.tmp`, content);
+  await rename(`${file}.tmp`, file);
+}
+
+async function runBench(options: BenchOptions, environment: BenchEnvironment): Promise<BenchResults> {
+  const maxOutstanding = Math.max(256, 4 * options.users);
+  const client = createGatewayClient(environment.system.gatewayUrl, maxOutstanding);
+  try {
+    const prefix = `bench_${randomBytes(3).toString('hex')}`;
+    const users = await prepareUsers(client, options.users + options.loginClients, prefix);
+    const flowUsers = users.slice(0, options.users);
+    const loginUsers = users.slice(options.users);
+
+    const pids = Object.fromEntries(environment.system.processes.map((p) => [p.service, p.child?.pid]));
+    const cores = os.availableParallelism();
+    const probes: Probes = {
+      cpu: createCpuProbe(pids, environment.postgres.postmasterPid, cores),
+      readCommits: () => readCommits(environment.admin, Object.values(environment.databaseNames)),
+    };
+
+    console.log(`1/5 unloaded: 1 user, ${options.unloadedCycles} cycles`);
+    const unloaded = await runUnloadedPhase(client, flowUsers[0]!, options.unloadedCycles, options.warmupS > 0 ? UNLOADED_WARMUP_CYCLES : 0);
+    console.log(`2/5 saturation: ${options.users} users, closed loop, ${options.warmupS} s warmup + ${options.durationS} s`);
+    const saturation = await runSaturationPhase(client, flowUsers, options, probes);
+    console.log(`    ${formatNumber(saturation.paidPerSecond)} paid orders/s, ${formatNumber(saturation.requestsPerSecond)} requests/s`);
+    const rate = options.rate ?? Math.max(1, saturation.paidPerSecond / 2);
+    console.log(`3/5 fixed rate: ${formatNumber(rate)} cycles/s, open loop, ${options.warmupS} s warmup + ${options.durationS} s`);
+    const fixedRate = await runFixedRatePhase(client, flowUsers, { rate, warmupS: options.warmupS, durationS: options.durationS, maxOutstanding }, probes);
+    console.log(`4/5 logins: ${options.loginClients} clients, ${options.loginDurationS} s`);
+    const logins = await runLoginsPhase(client, loginUsers, options.loginDurationS);
+    console.log(`5/5 database bound: the flow's SQL on ${options.users} connections, ${options.warmupS} s warmup + ${options.durationS} s`);
+    const databaseBound = await runDatabaseBoundPhase(
+      environment.system.databaseUrls,
+      { connections: options.users, warmupS: options.warmupS, durationS: options.durationS },
+      probes,
+    );
+
+    const partial: Omit<BenchResults, 'targets'> = {
+      generatedAt: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+      machine: {
+        cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
+        cores,
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        postgres: environment.postgres.version,
+        postgresLocation: describePostgres(environment),
+        commit: describeCommit(),
+      },
+      settings: {
+        users: options.users,
+        durationS: options.durationS,
+        warmupS: options.warmupS,
+        rate,
+        rateSource: options.rate === undefined ? 'half of saturation' : '--rate',
+        unloadedCycles: options.unloadedCycles,
+        loginClients: options.loginClients,
+        loginDurationS: options.loginDurationS,
+        logLevel: options.logLevel,
+      },
+      phases: { unloaded, saturation, fixedRate, logins, databaseBound },
+      systemToBound: databaseBound.paidPerSecond > 0 ? saturation.paidPerSecond / databaseBound.paidPerSecond : 0,
+    };
+    return { ...partial, targets: evaluateTargets(partial) };
+  } finally {
+    await client.close();
+  }
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions | null;
+  try {
+    options = readOptions(process.argv.slice(2), process.env);
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+  if (options === null) {
+    console.log(USAGE);
+    return 0;
+  }
+
+  const [loadAverage = 0] = os.loadavg();
+  if (loadAverage > 0.5) {
+    console.log(`Note: the machine is already busy (load average ${loadAverage.toFixed(2)}); the system shares the cores with that work.`);
+  }
+  await mkdir(options.outDir, { recursive: true });
+  const logsDir = path.join(options.outDir, 'logs.tmp');
+  await rm(logsDir, { recursive: true, force: true });
+  const teardown = createTeardown();
+  const stopOnSignal = () => {
+    console.log('Interrupted: stopping the system.');
+    void teardown.run().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+
+  console.log(`Booting the system (${options.databaseUrl === undefined ? 'embedded PostgreSQL' : 'PostgreSQL at the given URL'}); service logs in ${path.relative(process.cwd(), logsDir) || logsDir}`);
+  let results: BenchResults;
+  try {
+    const environment = await startBenchEnvironment({ databaseUrl: options.databaseUrl, logsDir, logLevel: options.logLevel }, teardown);
+    results = await runBench(options, environment);
+  } finally {
+    await teardown.run();
+  }
+
+  const files = { json: path.join(options.outDir, 'latest.json'), markdown: path.join(options.outDir, 'latest.md'), svg: path.join(options.outDir, 'latest.svg') };
+  const markdown = renderMarkdown(results);
+  await writeAtomically(files.json, `${JSON.stringify(results, null, 2)}\n`);
+  await writeAtomically(files.markdown, markdown);
+  await writeAtomically(files.svg, renderSvgChart(results));
+  console.log(`\n${markdown}`);
+  console.log(`Written: ${Object.values(files).map((file) => path.relative(process.cwd(), file) || file).join(', ')}`);
+  return 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot } from '@orderflow/stack';
+
+export interface BenchOptions {
+  /** Concurrent users of the saturation phase, connections of the database-bound phase. */
+  users: number;
+  /** Measured seconds of the saturation, fixed-rate and database-bound phases. */
+  durationS: number;
+  /** Seconds run before each of those phases is measured: JIT, pools and caches warm up. */
+  warmupS: number;
+  /** Cycles per second of the fixed-rate phase; half the measured saturation throughput when absent. */
+  rate: number | undefined;
+  /** Cycles of the unloaded phase. */
+  unloadedCycles: number;
+  loginClients: number;
+  loginDurationS: number;
+  /** A PostgreSQL server's admin URL; an embedded server in a temporary folder when absent. */
+  databaseUrl: string | undefined;
+  outDir: string;
+  logLevel: string;
+}
+
+export const USAGE = `npm run bench [-- options]
+
+Boots the system (embedded PostgreSQL unless --database-url or DATABASE_URL), prepares users, then runs:
+unloaded, saturation, fixed rate, logins and database bound. Results go to <out>/latest.{json,md,svg}.
+
+  --users V            concurrent users in the saturation phase, connections in the bound (default 32)
+  --duration T         measured seconds of saturation, fixed rate and database bound (default 20)
+  --warmup W           unmeasured seconds before each of those (default 3)
+  --rate R             cycles per second of the fixed-rate phase (default: half of saturation)
+  --unloaded N         cycles of the unloaded phase (default 300)
+  --login-clients C    concurrent clients of the logins phase (default 4)
+  --login-duration L   seconds of the logins phase (default 10, at most T)
+  --database-url URL   admin URL of a PostgreSQL server to use (default: $DATABASE_URL, else embedded)
+  --out DIR            where results go (default bench/results)
+  --log-level LEVEL    LOG_LEVEL of the services (default info, as they run in production)
+  --smoke              a few seconds of everything, to prove the harness works (explicit flags win)
+  --help`;
+
+const SMOKE = { users: '2', duration: '2', warmup: '0', unloaded: '20', 'login-clients': '1', 'login-duration': '1' };
+
+/** Null when --help was asked for. */
+export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions | null {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      users: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      rate: { type: 'string' },
+      unloaded: { type: 'string' },
+      'login-clients': { type: 'string' },
+      'login-duration': { type: 'string' },
+      'database-url': { type: 'string' },
+      out: { type: 'string' },
+      'log-level': { type: 'string' },
+      smoke: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return null;
+  const given = { ...(values.smoke ? SMOKE : {}), ...values } as Record<string, string | boolean | undefined>;
+  const problems: string[] = [];
+  const number = (name: string, fallback: number, { min, integer }: { min: number; integer: boolean }): number => {
+    const raw = given[name];
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+      problems.push(`--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got ${String(raw)}`);
+      return fallback;
+    }
+    return value;
+  };
+  const durationS = number('duration', 20, { min: 1, integer: false });
+  const options: BenchOptions = {
+    users: number('users', 32, { min: 1, integer: true }),
+    durationS,
+    warmupS: number('warmup', 3, { min: 0, integer: false }),
+    rate: given.rate === undefined ? undefined : number('rate', 1, { min: 0.1, integer: false }),
+    unloadedCycles: number('unloaded', 300, { min: 1, integer: true }),
+    loginClients: number('login-clients', 4, { min: 1, integer: true }),
+    loginDurationS: number('login-duration', Math.min(10, durationS), { min: 0.5, integer: false }),
+    databaseUrl: (given['database-url'] as string | undefined) ?? env.DATABASE_URL,
+    outDir: path.resolve((given.out as string | undefined) ?? path.join(repoRoot, 'bench', 'results')),
+    logLevel: (given['log-level'] as string | undefined) ?? 'info',
+  };
+  if (problems.length > 0) throw new Error(`bad options:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
+  return options;
+}

@@ -1,0 +1,94 @@
+import type { FlowPhaseResult } from './flow-recorder.js';
+import type { LoginsPhaseResult } from './phases/logins.js';
+import type { DatabaseBoundResult } from './phases/database-bound.js';
+
+export interface BenchResults {
+  generatedAt: string;
+  machine: {
+    cpuModel: string;
+    cores: number;
+    memoryGiB: number;
+    node: string;
+    postgres: string;
+    /** Where PostgreSQL ran, and so whether its CPU could be measured. */
+    postgresLocation: string;
+    commit: string;
+  };
+  settings: {
+    users: number;
+    durationS: number;
+    warmupS: number;
+    rate: number;
+    rateSource: string;
+    unloadedCycles: number;
+    loginClients: number;
+    loginDurationS: number;
+    logLevel: string;
+  };
+  phases: {
+    unloaded: FlowPhaseResult;
+    saturation: FlowPhaseResult;
+    fixedRate: FlowPhaseResult;
+    logins: LoginsPhaseResult;
+    databaseBound: DatabaseBoundResult;
+  };
+  /** Saturation paid orders per second ÷ the database bound's. */
+  systemToBound: number;
+  targets: Target[];
+}
+
+export interface Target {
+  name: string;
+  measured: string;
+  goal: string;
+  /** Null when the bench does not measure it. */
+  isMet: boolean | null;
+}
+
+/** The targets of issue 9, "Performance: a benchmark of the full order flow". */
+export function evaluateTargets(results: Omit<BenchResults, 'targets'>): Target[] {
+  const { unloaded, saturation, fixedRate, logins, databaseBound } = results.phases;
+  const errorCounts = [unloaded, saturation, fixedRate, logins, databaseBound].map((phase) => phase.errors.total);
+  const fixedPayP99 = fixedRate.latencyFromSchedule?.pay?.p99;
+  const unloadedPayP50 = unloaded.latencyFromSend.pay?.p50;
+  return [
+    {
+      name: 'errors in every phase (unloaded · saturation · fixed rate · logins · bound)',
+      measured: errorCounts.join(' · '),
+      goal: '0',
+      isMet: errorCounts.every((n) => n === 0),
+    },
+    {
+      name: `saturation ÷ database bound, V = ${saturation.users}`,
+      measured: `${results.systemToBound.toFixed(2)} (${saturation.paidPerSecond.toFixed(0)} ÷ ${databaseBound.paidPerSecond.toFixed(0)} paid orders/s)`,
+      goal: '≥ 0.6',
+      isMet: results.systemToBound >= 0.6,
+    },
+    {
+      name: `fixed rate ${formatNumber(fixedRate.rate ?? 0)}/s: pay p99 from the scheduled start`,
+      measured: fixedPayP99 === undefined ? 'no sample' : `${formatMs(fixedPayP99)} ms`,
+      goal: '≤ 50 ms',
+      isMet: fixedPayP99 !== undefined && fixedPayP99 <= 50,
+    },
+    {
+      name: 'unloaded: pay p50',
+      measured: unloadedPayP50 === undefined ? 'no sample' : `${formatMs(unloadedPayP50)} ms`,
+      goal: '≤ 5 ms',
+      isMet: unloadedPayP50 !== undefined && unloadedPayP50 <= 5,
+    },
+    {
+      name: 'newman run of the Postman collection: average per request other than register and login',
+      measured: 'not measured by the bench: `npm start`, then `npm run newman`',
+      goal: '< 5 ms',
+      isMet: null,
+    },
+  ];
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+}
+
+export function formatNumber(n: number): string {
+  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}
