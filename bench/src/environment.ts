@@ -25,7 +25,7 @@ export interface BenchEnvironment {
  * end), then the four services and the gateway as real processes, logging to files.
  */
 export async function startBenchEnvironment(
-  options: { databaseUrl: string | undefined; logsDir: string; logLevel: string },
+  options: { databaseUrl: string | undefined; logsDir: string; logLevel: string; cpuProfDir?: string | undefined },
   teardown: Teardown,
 ): Promise<BenchEnvironment> {
   let adminUrl = options.databaseUrl;
@@ -55,6 +55,7 @@ export async function startBenchEnvironment(
     internalToken: randomBytes(24).toString('base64url'),
     logLevel: options.logLevel,
     logs: { dir: options.logsDir },
+    nodeArgs: options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`],
   });
   teardown.add(() => booting.then((system) => system.stop(), () => {}));
   const system = await booting;

@@ -157,7 +157,7 @@ async function main(): Promise<number> {
   console.log(`Booting the system (${options.databaseUrl === undefined ? 'embedded PostgreSQL' : 'PostgreSQL at the given URL'}); service logs in ${path.relative(process.cwd(), logsDir) || logsDir}`);
   let results: BenchResults;
   try {
-    const environment = await startBenchEnvironment({ databaseUrl: options.databaseUrl, logsDir, logLevel: options.logLevel }, teardown);
+    const environment = await startBenchEnvironment({ databaseUrl: options.databaseUrl, logsDir, logLevel: options.logLevel, cpuProfDir: options.cpuProfDir }, teardown);
     results = await runBench(options, environment);
   } finally {
     await teardown.run();

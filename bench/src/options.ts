@@ -19,6 +19,8 @@ export interface BenchOptions {
   databaseUrl: string | undefined;
   outDir: string;
   logLevel: string;
+  /** Where each service process writes a V8 CPU profile when it stops (node --cpu-prof). */
+  cpuProfDir: string | undefined;
 }
 
 export const USAGE = `npm run bench [-- options]
@@ -36,6 +38,7 @@ unloaded, saturation, fixed rate, logins and database bound. Results go to <out>
   --database-url URL   admin URL of a PostgreSQL server to use (default: $DATABASE_URL, else embedded)
   --out DIR            where results go (default bench/results)
   --log-level LEVEL    LOG_LEVEL of the services (default info, as they run in production)
+  --cpu-prof DIR       each service process writes a V8 CPU profile (.cpuprofile) into DIR
   --smoke              a few seconds of everything, to prove the harness works (explicit flags win)
   --help`;
 
@@ -57,6 +60,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       'database-url': { type: 'string' },
       out: { type: 'string' },
       'log-level': { type: 'string' },
+      'cpu-prof': { type: 'string' },
       smoke: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -86,6 +90,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     databaseUrl: (given['database-url'] as string | undefined) ?? env.DATABASE_URL,
     outDir: path.resolve((given.out as string | undefined) ?? path.join(repoRoot, 'bench', 'results')),
     logLevel: (given['log-level'] as string | undefined) ?? 'info',
+    cpuProfDir: given['cpu-prof'] === undefined ? undefined : path.resolve(given['cpu-prof'] as string),
   };
   if (problems.length > 0) throw new Error(`bad options:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
   return options;

@@ -11,8 +11,9 @@ import pg from 'pg';
  * difference means this copy has drifted.
  */
 const SQL = {
-  // auth: sessions.store.ts findActiveSession, run by GET /auth, which the gateway asks on every request.
-  findActiveSession: `SELECT s.user_id, s.last_seen_at, u.login, u.email, u.first_name, u.last_name
+  // auth: sessions.store.ts findActiveSession, run by GET /auth, which the gateway asks once per
+  // session every SESSION_CACHE_MS (services/gateway/src/session-cache.ts).
+  findActiveSession: `SELECT s.user_id, s.last_seen_at, s.expires_at, u.login, u.email, u.first_name, u.last_name
            FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.token_hash = $1
             AND s.expires_at > $2
@@ -31,8 +32,7 @@ const SQL = {
                 updated_at = now()
           WHERE id = $1 AND status = $2 AND ($8::bigint IS NULL OR user_id = $8)
           RETURNING *`,
-  // billing: payments.store.ts findDecision, then decidePayment (POST /internal/payments).
-  findDecision: 'SELECT * FROM payment_decisions WHERE order_id = $1',
+  // billing: payments.store.ts decidePayment (POST /internal/payments; findDecision only on a repeat).
   decidePayment: `WITH debited AS (
            UPDATE accounts SET balance_minor = balance_minor - $3, updated_at = now()
             WHERE user_id = $2 AND balance_minor >= $3
@@ -48,8 +48,17 @@ const SQL = {
            SELECT user_id, 'payment', -$3, balance_minor, $1 FROM debited
          )
          SELECT * FROM decision`,
-  // order: outbox.store.ts addLetter, in the transaction of the pending → processing transition.
-  addLetter: `INSERT INTO outbox (order_id, user_id, email, event, message) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+  // order: orders.store.ts settlePending: pending → processing and the outbox letter in one statement.
+  settlePending: `WITH settled AS (
+                 UPDATE orders SET status = $2, billing_status = $3, billing_reason = $4, updated_at = now()
+                  WHERE id = $1 AND status = 'pending'
+                 RETURNING *
+               ), letter AS (
+                 INSERT INTO outbox (order_id, user_id, email, event, message)
+                 SELECT id, user_id, email, $5, $6 FROM settled
+                 RETURNING id AS outbox_id, attempts
+               )
+               SELECT settled.*, letter.outbox_id, letter.attempts FROM settled CROSS JOIN letter`,
   // notification: letters.store.ts storeLetter (POST /internal/letters).
   storeLetter: `WITH inserted AS (
            INSERT INTO letters (delivery_id, user_id, order_id, email, event, message)
@@ -60,7 +69,7 @@ const SQL = {
          SELECT *, true AS is_new FROM inserted
          UNION ALL
          SELECT *, false AS is_new FROM letters WHERE delivery_id = $1 AND NOT EXISTS (SELECT 1 FROM inserted)`,
-  // order: outbox.store.ts markDelivered.
+  // order: outbox.store.ts markDelivered, which the service runs just after answering the pay request.
   markDelivered: 'UPDATE outbox SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL',
   // billing: accounts.store.ts findAccount (GET /billing/current).
   findAccount: 'SELECT balance_minor FROM accounts WHERE user_id = $1',
@@ -86,12 +95,17 @@ const SQL = {
          RETURNING balance_after_minor`,
 };
 
+/** The services name their hot statements, so PostgreSQL parses and plans each once per connection. */
+function prepared(name: string, text: string, values: unknown[]): pg.QueryConfig {
+  return { name, text, values };
+}
+
 /** auth's defaults: SESSION_IDLE_SECONDS, SESSION_ABSOLUTE_SECONDS, and authenticate-session.ts's touch interval. */
 const SESSION_IDLE_SECONDS = 1800;
 const SESSION_ABSOLUTE_SECONDS = 43_200;
 const TOUCH_AFTER_MS = 60_000;
-/** letters.routes.ts LETTERS_PAGE. */
-const LETTERS_PAGE = 100;
+/** GET /notification's default page (packages/kit/src/page.ts DEFAULT_PAGE_SIZE). */
+const LETTERS_PAGE = 20;
 /** The gateway flow's price (1.00) and top-up (1 000 000 000.00) in minor units. */
 const PRICE_MINOR = 100;
 const TOP_UP_MINOR = 100_000_000_000;
@@ -115,7 +129,12 @@ export interface FlowUser {
   id: number;
   email: string;
   tokenHash: Buffer;
+  /** When the gateway last asked auth about this user's session (its cache keeps the answer 5 s). */
+  checkedAt?: number;
 }
+
+/** The gateway's SESSION_CACHE_MS default. */
+const SESSION_CACHE_MS = 5000;
 
 export async function connectFlow(urls: DatabaseUrls): Promise<FlowConnections> {
   // The services' pool settings (packages/db createPool): the same statement timeout.
@@ -146,10 +165,12 @@ export async function createFlowUser(db: FlowConnections, login: string): Promis
   return { id, email, tokenHash };
 }
 
-/** The forward-auth check the gateway makes before every request. */
+/** The forward-auth check the gateway makes before a request when its cached answer is older than SESSION_CACHE_MS. */
 async function authenticate(db: FlowConnections, user: FlowUser): Promise<void> {
   const now = new Date();
-  const { rows } = await db.auth.query<{ last_seen_at: Date }>(SQL.findActiveSession, [user.tokenHash, now, SESSION_IDLE_SECONDS]);
+  if (user.checkedAt !== undefined && now.getTime() - user.checkedAt < SESSION_CACHE_MS) return;
+  user.checkedAt = now.getTime();
+  const { rows } = await db.auth.query<{ last_seen_at: Date }>(prepared('sessions.find_active', SQL.findActiveSession, [user.tokenHash, now, SESSION_IDLE_SECONDS]));
   if (rows[0] === undefined) throw new Error('bound: the session was not found');
   if (now.getTime() - rows[0].last_seen_at.getTime() >= TOUCH_AFTER_MS) await db.auth.query(SQL.touchSession, [user.tokenHash, now]);
 }
@@ -158,37 +179,29 @@ async function authenticate(db: FlowConnections, user: FlowUser): Promise<void> 
 export async function runFlowCycle(db: FlowConnections, user: FlowUser): Promise<void> {
   // POST /order
   await authenticate(db, user);
-  const { rows: created } = await db.order.query<{ id: string }>(SQL.insertOrder, [user.id, PRICE_MINOR, user.email]);
+  const { rows: created } = await db.order.query<{ id: string }>(prepared('orders.insert', SQL.insertOrder, [user.id, PRICE_MINOR, user.email]));
   const orderId = Number(created[0]!.id);
 
   // PUT /order/:id/pay
   await authenticate(db, user);
-  const { rowCount: claimed } = await db.order.query(SQL.transition, [orderId, 'new', 'pending', null, null, null, user.email, user.id]);
+  const { rowCount: claimed } = await db.order.query(prepared('orders.transition', SQL.transition, [orderId, 'new', 'pending', null, null, null, user.email, user.id]));
   if (claimed !== 1) throw new Error('bound: the order was not claimed');
-  const { rowCount: decided } = await db.billing.query(SQL.findDecision, [orderId]);
-  if (decided !== 0) throw new Error('bound: the order already had a payment decision');
-  const { rows: decision } = await db.billing.query<{ status: string }>(SQL.decidePayment, [orderId, user.id, PRICE_MINOR]);
+  const { rows: decision } = await db.billing.query<{ status: string }>(prepared('payments.decide', SQL.decidePayment, [orderId, user.id, PRICE_MINOR]));
   if (decision[0]?.status !== 'succeeded') throw new Error('bound: the payment was declined');
   const message = `Order #${orderId} Processing: ${PRICE_MINOR / 100} paid.`;
-  await db.order.query('BEGIN');
-  let outboxId: number;
-  try {
-    await db.order.query(SQL.transition, [orderId, 'pending', 'processing', 'OK', null, null, null, null]);
-    const { rows: letter } = await db.order.query<{ id: string }>(SQL.addLetter, [orderId, user.id, user.email, 'order.processing', message]);
-    outboxId = Number(letter[0]!.id);
-    await db.order.query('COMMIT');
-  } catch (error) {
-    await db.order.query('ROLLBACK').catch(() => {});
-    throw error;
-  }
-  await db.notification.query(SQL.storeLetter, [`order-outbox-${outboxId}`, user.id, orderId, user.email, 'order.processing', message]);
-  await db.order.query(SQL.markDelivered, [outboxId]);
+  const { rows: settled } = await db.order.query<{ outbox_id: string }>(
+    prepared('orders.settle_pending', SQL.settlePending, [orderId, 'processing', 'OK', null, 'order.processing', message]),
+  );
+  if (settled[0] === undefined) throw new Error('bound: the order was not settled');
+  const outboxId = Number(settled[0].outbox_id);
+  await db.notification.query(prepared('letters.store', SQL.storeLetter, [`order-${orderId}-order.processing`, user.id, orderId, user.email, 'order.processing', message]));
+  await db.order.query(prepared('outbox.mark_delivered', SQL.markDelivered, [outboxId]));
 
   // GET /billing/current
   await authenticate(db, user);
-  await db.billing.query(SQL.findAccount, [user.id]);
+  await db.billing.query(prepared('accounts.find', SQL.findAccount, [user.id]));
 
   // GET /notification
   await authenticate(db, user);
-  await db.notification.query(SQL.listLetters, [user.id, LETTERS_PAGE]);
+  await db.notification.query(prepared('letters.list_of_user', SQL.listLetters, [user.id, LETTERS_PAGE]));
 }

@@ -50,7 +50,12 @@ describe('/metrics of every process', () => {
     assert.equal((await api.call('PUT', `/order/${refused.body.id}/pay`)).body.status, 'failed');
     assert.equal((await api.call('POST', `/order/${paid.body.id}/cancel`)).body.refunded, 30);
 
-    const [orderAfter, billingAfter] = await Promise.all([scrapeOf('order'), scrapeOf('billing')]);
+    // The outbox row is marked delivered just after the response: wait for the third mark.
+    let [orderAfter, billingAfter] = await Promise.all([scrapeOf('order'), scrapeOf('billing')]);
+    for (let attempt = 0; attempt < 50 && moved(orderBefore, orderAfter)('orderflow_letters_delivered_total') < 3; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      [orderAfter, billingAfter] = await Promise.all([scrapeOf('order'), scrapeOf('billing')]);
+    }
     const order = moved(orderBefore, orderAfter);
     const billing = moved(billingBefore, billingAfter);
     assert.equal(order('orderflow_orders_created_total'), 2);

@@ -25,6 +25,8 @@ describe('tracing: one trace across every hop of a payment', () => {
       logs: { dir: logsDir },
       // A short batch delay so spans arrive within the test rather than five seconds later.
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
+      // Every request asks auth, so the pay request's trace holds the forward-auth hop.
+      serviceEnv: { gateway: { SESSION_CACHE_MS: '0' } },
     });
   });
   after(async () => {
@@ -118,12 +120,13 @@ describe('tracing: one trace across every hop of a payment', () => {
     const traceId = root[0]?.traceId;
     assert.ok(traceId, 'the request was traced');
     let lines: { reqId?: string; trace_id?: string }[] = [];
-    for (let attempt = 0; attempt < 50 && lines.length < 2; attempt++) {
+    for (let attempt = 0; attempt < 50 && lines.length < 1; attempt++) {
       const text = await readFile(path.join(logsDir, 'auth.log'), 'utf8');
       lines = text.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { reqId?: string; trace_id?: string }).filter((line) => line.reqId === requestId);
-      if (lines.length < 2) await sleep(100);
+      if (lines.length < 1) await sleep(100);
     }
-    assert.ok(lines.length >= 2, 'auth logged the request it received and the response it sent');
+    // At info a service logs what goes wrong (here auth's 401 refusal), not every request.
+    assert.ok(lines.length >= 1, 'auth logged the refusal with the request id');
     assert.ok(lines.every((line) => line.trace_id === traceId), JSON.stringify(lines));
   });
 });

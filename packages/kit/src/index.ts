@@ -8,3 +8,4 @@ export { loggerOptions } from './logger.js';
 export * from './amount.js';
 export { createMetricsRegistry, type MetricsRegistryOptions, type Registry } from './metrics.js';
 export { currentTraceFields, runInSpan } from './spans.js';
+export * from './page.js';

@@ -30,6 +30,8 @@ export interface SystemOptions {
    * on: the processes then start with the tracing preload (packages/kit/src/tracing.ts).
    */
   env?: Record<string, string>;
+  /** Extra arguments for every service process's node, e.g. `--cpu-prof` to profile them. */
+  nodeArgs?: string[];
   serviceEnv?: Partial<Record<ServiceName | 'gateway', Record<string, string>>>;
 }
 
@@ -125,7 +127,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const launch = async (target: ServiceProcess) => {
     const env = { ...process.env, ...target.env };
     const preload = env.OTEL_EXPORTER_OTLP_ENDPOINT ? ['--import', TRACING_PRELOAD] : [];
-    const child = spawn(process.execPath, [...preload, entryPoint(target.service)], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...preload, entryPoint(target.service)], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -13,6 +13,7 @@ export const GatewayConfigSchema = Type.Object({
   ORDER_URL: UpstreamList('http://127.0.0.1:8083', 'Base URL of order.'),
   NOTIFICATION_URL: UpstreamList('http://127.0.0.1:8084', 'Base URL of notification.'),
   LOG_LEVEL: Type.String({ default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' }),
+  SESSION_CACHE_MS: Type.Integer({ default: 5000, minimum: 0, maximum: 30000, description: "How long auth's answer for a session is reused; 0 asks auth on every request. Logout revokes at once." }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'How long to wait for an upstream answer.' }),
   // From dist/src/config.js up to the repository root.
   WEB_DIR: Type.String({ default: fileURLToPath(new URL('../../../../web/dist', import.meta.url)), description: 'The built storefront (`npm run build`), served at / and /assets/*.' }),

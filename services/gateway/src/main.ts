@@ -3,6 +3,7 @@ import { buildGatewayApp } from './app.js';
 import { readGatewayConfig, splitUrls } from './config.js';
 import { createUpstream } from './upstreams.js';
 import { createForwardAuth } from './clients/forward-auth.client.js';
+import { createSessionCache } from './session-cache.js';
 
 const config = readGatewayConfig();
 const upstreams = {
@@ -14,7 +15,7 @@ const upstreams = {
 
 const app = buildGatewayApp({
   upstreams,
-  forwardAuth: createForwardAuth(upstreams.auth, config.UPSTREAM_TIMEOUT_MS),
+  forwardAuth: createForwardAuth(upstreams.auth, config.UPSTREAM_TIMEOUT_MS, createSessionCache({ ttlMs: config.SESSION_CACHE_MS })),
   upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
   logLevel: config.LOG_LEVEL,
   webDir: config.WEB_DIR,

@@ -5,6 +5,7 @@ import type { ServiceApp } from '@orderflow/kit';
 import { buildGatewayApp } from '../src/app.js';
 import { createUpstream } from '../src/upstreams.js';
 import { createForwardAuth } from '../src/clients/forward-auth.client.js';
+import { createSessionCache } from '../src/session-cache.js';
 
 const VALID_COOKIE = 'session_id=valid';
 
@@ -33,7 +34,7 @@ describe('gateway routing and forward auth', () => {
       order: createUpstream('order', [deadUrl, order.url]),
       notification: createUpstream('notification', [notification.url]),
     };
-    app = buildGatewayApp({ upstreams, forwardAuth: createForwardAuth(upstreams.auth, 1000), upstreamTimeoutMs: 1000, logLevel: false });
+    app = buildGatewayApp({ upstreams, forwardAuth: createForwardAuth(upstreams.auth, 1000, createSessionCache({ ttlMs: 0 })), upstreamTimeoutMs: 1000, logLevel: false });
     await app.ready();
   });
   after(async () => {
@@ -94,7 +95,7 @@ describe('gateway routing and forward auth', () => {
 });
 
 /** An auth stub that answers GET /auth with identity headers for the valid cookie. */
-async function startIdentityAuth(identity: Record<string, string>): Promise<StubPeer> {
+async function startIdentityAuth(identity: Record<string, string>, isAlive: () => boolean = () => true, onLogout: () => void = () => {}): Promise<StubPeer> {
   const { createServer } = await import('node:http');
   const calls: StubPeer['calls'] = [];
   const server = createServer((request, response) => {
@@ -102,8 +103,9 @@ async function startIdentityAuth(identity: Record<string, string>): Promise<Stub
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       calls.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body: chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined });
+      if (request.url === '/logout') onLogout();
       if (request.url === '/auth') {
-        if (request.headers.cookie === VALID_COOKIE) response.writeHead(200, { 'content-type': 'application/json', ...identity }).end('{"id":7}');
+        if (request.headers.cookie === VALID_COOKIE && isAlive()) response.writeHead(200, { 'content-type': 'application/json', ...identity }).end('{"id":7}');
         else response.writeHead(401, { 'content-type': 'application/problem+json' }).end('{"code":"auth.unauthenticated"}');
         return;
       }
@@ -119,3 +121,33 @@ async function startIdentityAuth(identity: Record<string, string>): Promise<Stub
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
+
+describe('gateway with the session cache on', () => {
+  test('when requests repeat, then auth is asked once; when the user logs out, then the next request is refused', async () => {
+    let isSessionAlive = true;
+    const authWithHeaders = await startIdentityAuth({ 'x-userid': '7', 'x-session-expires-at': String(Date.now() + 3_600_000) }, () => isSessionAlive, () => {
+      isSessionAlive = false;
+    });
+    const billing = await startStubPeer(() => ({ status: 200, body: { balance: 1 } }));
+    const upstreams = {
+      auth: createUpstream('auth', [authWithHeaders.url]),
+      billing: createUpstream('billing', [billing.url]),
+      order: createUpstream('order', [billing.url]),
+      notification: createUpstream('notification', [billing.url]),
+    };
+    const app = buildGatewayApp({ upstreams, forwardAuth: createForwardAuth(upstreams.auth, 1000, createSessionCache({ ttlMs: 5000 })), upstreamTimeoutMs: 1000, logLevel: false });
+    await app.ready();
+    const checks = () => authWithHeaders.calls.filter((c) => c.url === '/auth').length;
+
+    for (let i = 0; i < 5; i++) assert.equal((await app.inject({ method: 'GET', url: '/billing/current', headers: { cookie: VALID_COOKIE } })).statusCode, 200);
+    const checksBeforeLogout = checks();
+    const logout = await app.inject({ method: 'GET', url: '/logout', headers: { cookie: VALID_COOKIE } });
+    const afterLogout = await app.inject({ method: 'GET', url: '/billing/current', headers: { cookie: VALID_COOKIE } });
+
+    await app.close();
+    await Promise.all([authWithHeaders.close(), billing.close()]);
+    assert.equal(checksBeforeLogout, 1);
+    assert.equal(logout.statusCode, 200);
+    assert.equal(afterLogout.statusCode, 401);
+  });
+});

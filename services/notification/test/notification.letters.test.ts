@@ -22,7 +22,7 @@ describe('POST /internal/letters and GET /notification', () => {
   });
 
   const letterFor = (userId: number, orderId: number, event = 'order.processing') => ({
-    delivery_id: `order-outbox-${++nextId}`,
+    delivery_id: `order-${orderId}-${event}-${++nextId}`,
     user_id: userId,
     order_id: orderId,
     email: 'ada@example.com',
@@ -42,6 +42,19 @@ describe('POST /internal/letters and GET /notification', () => {
     const letters = response.json();
     assert.deepEqual(letters.map((l: { order_id: number; message: string }) => [l.order_id, l.message]), [[2, 'Order #2 Failed'], [1, 'Order #1 Processing']]);
     assert.deepEqual(Object.keys(letters[0]).sort(), ['created_at', 'email', 'event', 'id', 'message', 'order_id']);
+  });
+
+  test('when a user has many letters, then a page of the newest comes back: 20 by default, ?limit up to 100', async () => {
+    const userId = ++nextId;
+    for (let orderId = 1; orderId <= 25; orderId++) await deliver(letterFor(userId, orderId));
+    const read = (query: string) => app.inject({ method: 'GET', url: `/notification${query}`, headers: { 'x-userid': String(userId) } });
+
+    const byDefault = await read('');
+    const five = await read('?limit=5');
+
+    assert.deepEqual(byDefault.json().map((l: { order_id: number }) => l.order_id), Array.from({ length: 20 }, (_, i) => 25 - i));
+    assert.deepEqual(five.json().map((l: { order_id: number }) => l.order_id), [25, 24, 23, 22, 21]);
+    for (const bad of ['?limit=0', '?limit=101', '?limit=abc', '?limit=-1']) assert.equal((await read(bad)).statusCode, 400, bad);
   });
 
   test('when the same delivery arrives many times at once, then one letter is stored', async () => {

@@ -109,3 +109,13 @@ export async function readOutbox(context: OrderTestContext, orderId: number) {
   const { rows } = await context.database.pool.query('SELECT event, message, delivered_at FROM outbox WHERE order_id = $1 ORDER BY id', [orderId]);
   return rows as Array<{ event: string; message: string; delivered_at: Date | null }>;
 }
+
+/** The order's outbox rows once every one is marked delivered (the mark follows the response). */
+export async function readOutboxOnceDelivered(context: OrderTestContext, orderId: number) {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const letters = await readOutbox(context, orderId);
+    if (letters.length > 0 && letters.every((letter) => letter.delivered_at !== null)) return letters;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return readOutbox(context, orderId);
+}

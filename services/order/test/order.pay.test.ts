@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createOrderFor, newCustomer, readOutbox, startOrder, type OrderTestContext } from './helper.js';
+import { createOrderFor, newCustomer, readOutbox, readOutboxOnceDelivered, startOrder, type OrderTestContext } from './helper.js';
 import { deliverDueLetters } from '../src/domain/letters.js';
 import { recoverUnsettledOrders } from '../src/domain/recover-unsettled-orders.js';
 
@@ -23,7 +23,7 @@ describe('PUT /order/:id/pay', () => {
     assert.equal(response.statusCode, 200);
     assert.equal(response.json().status, 'processing');
     assert.deepEqual(response.json().billing, { status: 'OK' });
-    const letters = await readOutbox(context, orderId);
+    const letters = await readOutboxOnceDelivered(context, orderId);
     assert.equal(letters.length, 1);
     assert.match(letters[0]!.message, new RegExp(`#${orderId} Processing`));
     assert.notEqual(letters[0]!.delivered_at, null);
@@ -129,7 +129,7 @@ describe('PUT /order/:id/pay', () => {
     context.notification.respondWith(() => ({ status: 201, body: {} }));
     await context.database.pool.query('UPDATE outbox SET next_attempt_at = now() WHERE order_id = $1', [orderId]);
     await deliverDueLetters(context.deps);
-    const letters = await readOutbox(context, orderId);
+    const letters = await readOutboxOnceDelivered(context, orderId);
     assert.equal(letters.length, 1);
     assert.notEqual(letters[0]!.delivered_at, null);
   });

@@ -9,8 +9,8 @@ import type { AuthDeps } from './deps.js';
  */
 const TOUCH_AFTER_MS = 60_000;
 
-/** The user behind a session id, or null when the session is unknown, revoked, idle or expired. */
-export async function authenticateSession(deps: AuthDeps, token: string | undefined): Promise<User | null> {
+/** The user behind a session id and when the session ends at the latest, or null when it is unknown, revoked, idle or expired. */
+export async function authenticateSession(deps: AuthDeps, token: string | undefined): Promise<{ user: User; expiresAt: Date } | null> {
   if (token === undefined || !isWellFormedToken(token)) return null;
   const tokenHash = hashSessionToken(token);
   const now = deps.now();
@@ -18,7 +18,7 @@ export async function authenticateSession(deps: AuthDeps, token: string | undefi
   const session = await sessions.findActiveSession(tokenHash, now, deps.sessions.idleSeconds);
   if (session === null) return null;
   if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_AFTER_MS) await sessions.touchSession(tokenHash, now);
-  return session.user;
+  return { user: session.user, expiresAt: session.expiresAt };
 }
 
 export async function logOut(deps: AuthDeps, token: string | undefined): Promise<void> {

@@ -101,9 +101,12 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: Cook
   app.post('/logout', { schema: logoutSchema }, logoutHandler);
 
   const forwardAuthHandler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const user = await authenticateSession(deps, readSessionToken(request));
-    if (user === null) throw unauthorized();
+    const session = await authenticateSession(deps, readSessionToken(request));
+    if (session === null) throw unauthorized();
+    const { user } = session;
     reply.headers(encodeIdentityHeaders({ userId: user.id, login: user.login, email: user.email, firstName: user.firstName, lastName: user.lastName }));
+    // The session's absolute end, so an edge that remembers this answer never outlives it.
+    reply.header('x-session-expires-at', String(session.expiresAt.getTime()));
     reply.header('cache-control', 'no-store');
     return toProfile(user);
   };

@@ -5,6 +5,7 @@ import type { User } from './users.store.js';
 export interface ActiveSession {
   user: User;
   lastSeenAt: Date;
+  expiresAt: Date;
 }
 
 interface SessionUserRow {
@@ -14,6 +15,7 @@ interface SessionUserRow {
   first_name: string;
   last_name: string;
   last_seen_at: Date;
+  expires_at: Date;
 }
 
 export function createSessionsStore(db: Queryable) {
@@ -27,18 +29,20 @@ export function createSessionsStore(db: Queryable) {
 
     /** The session and its user, if it is neither past its absolute lifetime nor idle for too long. */
     async findActiveSession(tokenHash: Buffer, now: Date, idleSeconds: number): Promise<ActiveSession | null> {
-      const { rows } = await db.query<SessionUserRow>(
-        `SELECT s.user_id, s.last_seen_at, u.login, u.email, u.first_name, u.last_name
+      const { rows } = await db.query<SessionUserRow>({
+        name: 'sessions.find_active',
+        text: `SELECT s.user_id, s.last_seen_at, s.expires_at, u.login, u.email, u.first_name, u.last_name
            FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.token_hash = $1
             AND s.expires_at > $2
             AND s.last_seen_at > $2 - make_interval(secs => $3)`,
-        [tokenHash, now, idleSeconds],
-      );
+        values: [tokenHash, now, idleSeconds],
+      });
       const row = rows[0];
       if (row === undefined) return null;
       return {
         lastSeenAt: row.last_seen_at,
+        expiresAt: row.expires_at,
         user: {
           id: parseBigint(row.user_id),
           login: row.login,

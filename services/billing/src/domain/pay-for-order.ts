@@ -9,26 +9,26 @@ const FOREIGN_KEY_VIOLATION = '23503';
 /**
  * Takes an order's price from the buyer's account, or declines for lack of money. The order id is the
  * idempotency key: the first decision is final and every retry, however concurrent, gets it back
- * without a second debit.
+ * without a second debit. The first attempt is the common case, so it goes straight to the decision;
+ * a repeat fails whole on the decision's primary key (its debit rolled back) and reads the first one.
  */
 export async function payForOrder(db: Pool, metrics: BillingMetrics, orderId: number, userId: number, amountMinor: number): Promise<PaymentDecision> {
   const payments = createPaymentsStore(db);
   for (let attempt = 0; ; attempt++) {
-    const existing = await payments.findDecision(orderId);
-    if (existing !== null) {
-      if (existing.userId !== userId || existing.amountMinor !== amountMinor) {
-        throw unprocessable('billing.payment_mismatch', `Order ${orderId} was already charged for another user or amount.`);
-      }
-      return existing;
-    }
     try {
       const decision = await payments.decidePayment(orderId, userId, amountMinor);
       metrics.paymentDecided(decision.status);
       return decision;
     } catch (error) {
       if (hasSqlState(error, FOREIGN_KEY_VIOLATION)) throw accountNotFound(userId);
-      // A concurrent attempt decided first; loop to read its decision.
       if (!hasSqlState(error, UNIQUE_VIOLATION) || attempt >= 2) throw error;
+    }
+    const existing = await payments.findDecision(orderId);
+    if (existing !== null) {
+      if (existing.userId !== userId || existing.amountMinor !== amountMinor) {
+        throw unprocessable('billing.payment_mismatch', `Order ${orderId} was already charged for another user or amount.`);
+      }
+      return existing;
     }
   }
 }

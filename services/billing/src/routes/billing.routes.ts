@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { fromMinorUnits } from '@orderflow/money';
-import { AmountSchema, readAmountField, requireIdentity, type ServiceApp } from '@orderflow/kit';
+import { AmountSchema, PageQuerySchema, readAmountField, readPageSize, requireIdentity, type ServiceApp } from '@orderflow/kit';
 import type { Pool, Queryable } from '@orderflow/db';
 import { readIdempotencyKey, respondIdempotently } from '@orderflow/idempotency';
 import { createAccountsStore } from '../store/accounts.store.js';
@@ -16,9 +16,6 @@ const LedgerEntrySchema = Type.Object({
   order_id: Type.Union([Type.Integer(), Type.Null()]),
   created_at: Type.String({ format: 'date-time' }),
 });
-
-/** A ledger page is bounded: a client wanting more history pages by time, not by a huge limit. */
-const LEDGER_PAGE = 100;
 
 export function registerBillingRoutes(app: ServiceApp, db: Pool): void {
   app.get(
@@ -57,10 +54,10 @@ export function registerBillingRoutes(app: ServiceApp, db: Pool): void {
 
   app.get(
     '/billing/transactions',
-    { schema: { tags: ['billing'], summary: `The account's ledger, newest first (last ${LEDGER_PAGE})`, response: { 200: Type.Array(LedgerEntrySchema) } } },
+    { schema: { tags: ['billing'], summary: "The account's ledger, newest first", querystring: PageQuerySchema, response: { 200: Type.Array(LedgerEntrySchema) } } },
     async (request) => {
       const { userId } = requireIdentity(request);
-      const entries = await createAccountsStore(db).listLedgerEntries(userId, LEDGER_PAGE);
+      const entries = await createAccountsStore(db).listLedgerEntries(userId, readPageSize(request.query));
       return entries.map((entry) => ({
         id: entry.id,
         kind: entry.kind,

@@ -47,7 +47,11 @@ export function createAccountsStore(db: Queryable) {
     },
 
     async findAccount(userId: number): Promise<Account | null> {
-      const { rows } = await db.query<{ balance_minor: string }>('SELECT balance_minor FROM accounts WHERE user_id = $1', [userId]);
+      const { rows } = await db.query<{ balance_minor: string }>({
+        name: 'accounts.find',
+        text: 'SELECT balance_minor FROM accounts WHERE user_id = $1',
+        values: [userId],
+      });
       return rows[0] === undefined ? null : { userId, balanceMinor: parseBigint(rows[0].balance_minor) };
     },
 
@@ -57,8 +61,9 @@ export function createAccountsStore(db: Queryable) {
      * the WHERE refuses an overdraft. Null when the account is missing or the money is not there.
      */
     async changeBalance(userId: number, amountMinor: number, kind: 'top_up' | 'withdrawal'): Promise<Account | null> {
-      const { rows } = await db.query<{ balance_after_minor: string }>(
-        `WITH changed AS (
+      const { rows } = await db.query<{ balance_after_minor: string }>({
+        name: 'accounts.change_balance',
+        text: `WITH changed AS (
            UPDATE accounts SET balance_minor = balance_minor + $2, updated_at = now()
             WHERE user_id = $1 AND balance_minor + $2 >= 0
            RETURNING user_id, balance_minor
@@ -66,17 +71,18 @@ export function createAccountsStore(db: Queryable) {
          INSERT INTO ledger_entries (user_id, kind, amount_minor, balance_after_minor)
          SELECT user_id, $3, $2, balance_minor FROM changed
          RETURNING balance_after_minor`,
-        [userId, amountMinor, kind],
-      );
+        values: [userId, amountMinor, kind],
+      });
       return rows[0] === undefined ? null : { userId, balanceMinor: parseBigint(rows[0].balance_after_minor) };
     },
 
     async listLedgerEntries(userId: number, limit: number): Promise<LedgerEntry[]> {
-      const { rows } = await db.query<LedgerRow>(
-        `SELECT id, kind, amount_minor, balance_after_minor, order_id, created_at
+      const { rows } = await db.query<LedgerRow>({
+        name: 'ledger.list',
+        text: `SELECT id, kind, amount_minor, balance_after_minor, order_id, created_at
            FROM ledger_entries WHERE user_id = $1 ORDER BY id DESC LIMIT $2`,
-        [userId, limit],
-      );
+        values: [userId, limit],
+      });
       return rows.map((row) => ({
         id: parseBigint(row.id),
         kind: row.kind,

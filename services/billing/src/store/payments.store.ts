@@ -30,7 +30,11 @@ function toDecision(row: DecisionRow): PaymentDecision {
 export function createPaymentsStore(db: Queryable) {
   return {
     async findDecision(orderId: number): Promise<PaymentDecision | null> {
-      const { rows } = await db.query<DecisionRow>('SELECT * FROM payment_decisions WHERE order_id = $1', [orderId]);
+      const { rows } = await db.query<DecisionRow>({
+        name: 'payments.find_decision',
+        text: 'SELECT * FROM payment_decisions WHERE order_id = $1',
+        values: [orderId],
+      });
       return rows[0] === undefined ? null : toDecision(rows[0]);
     },
 
@@ -40,8 +44,9 @@ export function createPaymentsStore(db: Queryable) {
      * decision; the primary key lets one commit and fails the other whole, debit included.
      */
     async decidePayment(orderId: number, userId: number, amountMinor: number): Promise<PaymentDecision> {
-      const { rows } = await db.query<DecisionRow>(
-        `WITH debited AS (
+      const { rows } = await db.query<DecisionRow>({
+        name: 'payments.decide',
+        text: `WITH debited AS (
            UPDATE accounts SET balance_minor = balance_minor - $3, updated_at = now()
             WHERE user_id = $2 AND balance_minor >= $3
            RETURNING user_id, balance_minor
@@ -56,8 +61,8 @@ export function createPaymentsStore(db: Queryable) {
            SELECT user_id, 'payment', -$3, balance_minor, $1 FROM debited
          )
          SELECT * FROM decision`,
-        [orderId, userId, amountMinor],
-      );
+        values: [orderId, userId, amountMinor],
+      });
       return toDecision(rows[0]!);
     },
 

@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import { IDENTITY_HEADER_NAMES, serviceUnavailable, unauthorized, Problem } from '@orderflow/kit';
 import { isConnectionRefused, type Upstream } from '../upstreams.js';
+import { sessionTokenOf, type SessionCache } from '../session-cache.js';
 
 export interface ForwardAuthRequest {
   cookie?: string;
@@ -14,15 +15,20 @@ export interface ForwardAuthRequest {
 export interface ForwardAuth {
   /** The identity headers auth vouches for, or throws 401 (no valid session) or 503 (auth unreachable). */
   check(incoming: ForwardAuthRequest): Promise<Record<string, string>>;
+  /** Forgets what was remembered of this client's session: call it when a logout has been answered. */
+  revoke(credentials: { cookie?: string; authorization?: string }): void;
   close(): Promise<void>;
 }
 
+/** auth's `/auth` answers when the session ends at the latest (epoch milliseconds). */
+const SESSION_EXPIRES_HEADER = 'x-session-expires-at';
+
 /**
  * The gateway's twin of ingress-nginx `auth-url`: a subrequest to auth's GET /auth carrying the
- * client's credentials and the original method and URI. Nothing is cached: a session revoked by
- * logout is refused on the very next request.
+ * client's credentials and the original method and URI. Answers are remembered briefly in `cache`
+ * (see session-cache.ts for why a revoked session is still refused on the very next request).
  */
-export function createForwardAuth(auth: Upstream, timeoutMs: number): ForwardAuth {
+export function createForwardAuth(auth: Upstream, timeoutMs: number, cache: SessionCache): ForwardAuth {
   const agent = new Agent({ connections: 64, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
 
   async function ask(baseUrl: string, incoming: ForwardAuthRequest) {
@@ -39,6 +45,10 @@ export function createForwardAuth(auth: Upstream, timeoutMs: number): ForwardAut
 
   return {
     async check(incoming) {
+      const token = sessionTokenOf(incoming.cookie, incoming.authorization);
+      const remembered = token === undefined ? undefined : cache.get(token);
+      if (remembered !== undefined) return remembered;
+      const askedAt = Date.now();
       const tried = new Set<string>();
       for (;;) {
         const baseUrl = auth.pick(tried);
@@ -61,12 +71,18 @@ export function createForwardAuth(auth: Upstream, timeoutMs: number): ForwardAut
             const value = response.headers[name];
             if (typeof value === 'string') identity[name] = value;
           }
+          const expiresAt = Number(response.headers[SESSION_EXPIRES_HEADER]);
+          if (token !== undefined && Number.isFinite(expiresAt)) cache.remember(token, identity, askedAt, expiresAt);
           return identity;
         }
         if (response.statusCode === 401) throw unauthorized();
         if (response.statusCode === 429) throw new Problem({ status: 429, code: 'auth.too_many_requests', title: 'Too many requests' });
         throw serviceUnavailable('auth.unavailable', `The auth check failed with ${response.statusCode}.`);
       }
+    },
+    revoke(credentials) {
+      const token = sessionTokenOf(credentials.cookie, credentials.authorization);
+      if (token !== undefined) cache.revoke(token);
     },
     close: () => agent.close(),
   };

@@ -31,7 +31,14 @@ export function registerProxyRoutes(app: ServiceApp, upstreams: Upstreams, forwa
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   for (const path of PUBLIC_AUTH_ROUTES) {
-    app.route({ method: PROXY_METHODS, url: path, handler: (request, reply) => forward(request, reply, upstreams.auth, {}) });
+    app.route({
+      method: PROXY_METHODS,
+      url: path,
+      // auth has revoked the session by the time its logout answer passes here: forget it before the
+      // client can send its next request.
+      onSend: path === '/logout' ? async (request) => forwardAuth.revoke(request.headers) : undefined,
+      handler: (request, reply) => forward(request, reply, upstreams.auth, {}),
+    });
   }
 
   for (const route of PROTECTED_ROUTES) {

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { requireIdentity, type ServiceApp } from '@orderflow/kit';
+import { PageQuerySchema, readPageSize, requireIdentity, type ServiceApp } from '@orderflow/kit';
 import type { Pool } from '@orderflow/db';
 import { createLettersStore, type Letter } from '../store/letters.store.js';
 
@@ -25,9 +25,6 @@ const DeliverBodySchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** A page of letters; newest first. */
-const LETTERS_PAGE = 100;
-
 function toLetterJson(letter: Letter) {
   return {
     id: letter.id,
@@ -42,10 +39,10 @@ function toLetterJson(letter: Letter) {
 export function registerLetterRoutes(app: ServiceApp, db: Pool): void {
   app.get(
     '/notification',
-    { schema: { tags: ['notification'], summary: "The caller's letters, newest first", response: { 200: Type.Array(LetterSchema) } } },
+    { schema: { tags: ['notification'], summary: "The caller's letters, newest first", querystring: PageQuerySchema, response: { 200: Type.Array(LetterSchema) } } },
     async (request) => {
       const { userId } = requireIdentity(request);
-      const letters = await createLettersStore(db).listLettersOfUser(userId, LETTERS_PAGE);
+      const letters = await createLettersStore(db).listLettersOfUser(userId, readPageSize(request.query));
       return letters.map(toLetterJson);
     },
   );

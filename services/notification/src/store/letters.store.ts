@@ -40,8 +40,9 @@ export function createLettersStore(db: Queryable) {
   return {
     /** Stores the letter once: a redelivery with the same delivery id returns the stored letter. */
     async storeLetter(letter: Omit<Letter, 'id' | 'createdAt'>): Promise<{ letter: Letter; isNew: boolean }> {
-      const { rows } = await db.query<LetterRow & { is_new: boolean }>(
-        `WITH inserted AS (
+      const { rows } = await db.query<LetterRow & { is_new: boolean }>({
+        name: 'letters.store',
+        text: `WITH inserted AS (
            INSERT INTO letters (delivery_id, user_id, order_id, email, event, message)
            VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (delivery_id) DO NOTHING
@@ -50,8 +51,8 @@ export function createLettersStore(db: Queryable) {
          SELECT *, true AS is_new FROM inserted
          UNION ALL
          SELECT *, false AS is_new FROM letters WHERE delivery_id = $1 AND NOT EXISTS (SELECT 1 FROM inserted)`,
-        [letter.deliveryId, letter.userId, letter.orderId, letter.email, letter.event, letter.message],
-      );
+        values: [letter.deliveryId, letter.userId, letter.orderId, letter.email, letter.event, letter.message],
+      });
       const row = rows[0];
       if (row !== undefined) return { letter: toLetter(row), isNew: row.is_new };
       // The twin delivery committed after this statement's snapshot was taken: read it now.
@@ -60,7 +61,11 @@ export function createLettersStore(db: Queryable) {
     },
 
     async listLettersOfUser(userId: number, limit: number): Promise<Letter[]> {
-      const { rows } = await db.query<LetterRow>('SELECT * FROM letters WHERE user_id = $1 ORDER BY id DESC LIMIT $2', [userId, limit]);
+      const { rows } = await db.query<LetterRow>({
+        name: 'letters.list_of_user',
+        text: 'SELECT * FROM letters WHERE user_id = $1 ORDER BY id DESC LIMIT $2',
+        values: [userId, limit],
+      });
       return rows.map(toLetter);
     },
   };

@@ -1,9 +1,15 @@
 import type { PeerClient } from '@orderflow/http-client';
 import type { OutboxLetter } from '../store/outbox.store.js';
 
+export type Letter = Omit<OutboxLetter, 'id' | 'attempts'>;
+
 export interface NotificationClient {
-  /** Delivers a letter; notification stores it once per delivery id, so redelivery is harmless. */
-  deliverLetter(letter: OutboxLetter, requestId?: string): Promise<void>;
+  /**
+   * Delivers a letter. Its delivery id is the order and the outcome (`order-12-order.processing`):
+   * an order has at most one letter per outcome, so every delivery of it, from the pay request, a
+   * racing request or the delivery loop, is stored once.
+   */
+  deliverLetter(letter: Letter, requestId?: string): Promise<void>;
 }
 
 export function createNotificationClient(peer: PeerClient): NotificationClient {
@@ -13,7 +19,7 @@ export function createNotificationClient(peer: PeerClient): NotificationClient {
         method: 'POST',
         path: '/internal/letters',
         body: {
-          delivery_id: `order-outbox-${letter.id}`,
+          delivery_id: `order-${letter.orderId}-${letter.event}`,
           user_id: letter.userId,
           order_id: letter.orderId,
           email: letter.email,

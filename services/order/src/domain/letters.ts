@@ -2,12 +2,14 @@ import { fromMinorUnits } from '@orderflow/money';
 import { runInSpan } from '@orderflow/kit';
 import type { PoolClient } from '@orderflow/db';
 import { createOutboxStore, type OutboxLetter } from '../store/outbox.store.js';
+import type { Letter } from '../clients/notification.client.js';
 import type { Order } from '../store/orders.store.js';
 import type { OrderDeps } from './deps.js';
 
 export type LetterEvent = 'order.processing' | 'order.failed' | 'order.cancelled';
 
-function compose(order: Order, event: LetterEvent): string {
+/** The letter's text: `#<order id>` and the outcome (`Processing`, `Failed`, `Cancelled`). */
+export function composeLetter(order: Order, event: LetterEvent): string {
   const price = fromMinorUnits(order.priceMinor);
   switch (event) {
     case 'order.processing':
@@ -28,22 +30,42 @@ export function addLetter(client: PoolClient, order: Order, event: LetterEvent):
     userId: order.userId,
     email: order.email,
     event,
-    message: compose(order, event),
+    message: composeLetter(order, event),
   });
 }
 
 /**
- * Delivers a just-written letter before the response returns, so the client reads it at once. If
- * notification is down the letter stays in the outbox and the delivery loop retries it.
+ * Delivers a letter while the client waits, so the client reads it at once; false when notification
+ * is down (the letter stays in the outbox for the delivery loop).
  */
-export async function sendLetterNow(deps: OrderDeps, letter: OutboxLetter, requestId?: string): Promise<void> {
+export async function deliverLetterNow(deps: OrderDeps, letter: Letter, requestId?: string): Promise<boolean> {
   try {
     await deps.notification.deliverLetter(letter, requestId);
-    if (await createOutboxStore(deps.db).markDelivered(letter.id)) deps.metrics.letterDelivered();
+    return true;
   } catch (error) {
     deps.metrics.letterDeliveryFailed();
-    deps.log.warn({ err: error, outbox_id: letter.id }, 'letter left in the outbox for the delivery loop');
+    deps.log.warn({ err: error, order_id: letter.orderId, event: letter.event }, 'letter left in the outbox for the delivery loop');
+    return false;
   }
+}
+
+/**
+ * Marks an outbox row delivered without making the client wait: the letter is already stored, and
+ * if the mark is lost (a crash) the loop delivers it again, which notification stores once. That
+ * keeps a commit off every payment's response time.
+ */
+export function markDeliveredLater(deps: OrderDeps, outboxId: number): void {
+  createOutboxStore(deps.db)
+    .markDelivered(outboxId)
+    .then(
+      (isMarked) => isMarked && deps.metrics.letterDelivered(),
+      (error: unknown) => deps.log.warn({ err: error, outbox_id: outboxId }, 'delivered letter not marked; the loop will deliver it again'),
+    );
+}
+
+/** Delivers a letter just committed to the outbox, then marks it delivered. */
+export async function sendLetterNow(deps: OrderDeps, letter: OutboxLetter, requestId?: string): Promise<void> {
+  if (await deliverLetterNow(deps, letter, requestId)) markDeliveredLater(deps, letter.id);
 }
 
 /** One pass of the delivery loop: returns how many letters were delivered. */

@@ -1,8 +1,7 @@
-import { withTransaction } from '@orderflow/db';
 import { conflict, notFound } from '@orderflow/kit';
 import { createOrdersStore, type Order } from '../store/orders.store.js';
 import type { PaymentDecision } from '../clients/billing.client.js';
-import { addLetter, sendLetterNow } from './letters.js';
+import { composeLetter, deliverLetterNow, markDeliveredLater } from './letters.js';
 import type { OrderDeps } from './deps.js';
 
 export const orderNotFound = (orderId: number) => notFound('order.not_found', `Order ${orderId} does not exist.`);
@@ -33,22 +32,32 @@ export async function payOrder(deps: OrderDeps, orderId: number, userId: number,
   return settlePayment(deps, order, decision, requestId);
 }
 
-/** Records billing's decision on a pending order, once, with its letter; returns the order as it ends. */
+/**
+ * Records billing's decision on a pending order, once, with its letter; returns the order as it ends.
+ * The letter goes to notification while the outcome commits, not after: billing's decision is final,
+ * so the outcome the letter announces is settled already, and its delivery id (order and outcome) makes
+ * any later delivery of the same letter a no-op. If the commit fails, the order stays pending and the
+ * recovery loop records the same outcome.
+ */
 export async function settlePayment(deps: OrderDeps, order: Order, decision: PaymentDecision, requestId?: string): Promise<Order> {
   const isPaid = decision.status === 'succeeded';
-  const settled = await withTransaction(deps.db, async (client) => {
-    const updated = await createOrdersStore(client).transition(order.id, 'pending', isPaid ? 'processing' : 'failed', {
+  const event = isPaid ? 'order.processing' : 'order.failed';
+  const message = composeLetter({ ...order, billingReason: decision.reason }, event);
+  const [settled, isDelivered] = await Promise.all([
+    createOrdersStore(deps.db).settlePending(order.id, {
+      status: isPaid ? 'processing' : 'failed',
       billingStatus: isPaid ? 'OK' : 'ERROR',
       billingReason: decision.reason,
-    });
-    if (updated === null) return null;
-    return { order: updated, letter: await addLetter(client, updated, isPaid ? 'order.processing' : 'order.failed') };
-  });
+      event,
+      message,
+    }),
+    deliverLetterNow(deps, { orderId: order.id, userId: order.userId, email: order.email, event, message }, requestId),
+  ]);
   if (settled === null) {
-    // A racing request or the recovery loop recorded it first.
+    // A racing request or the recovery loop recorded it first (and wrote and delivers the letter).
     return (await createOrdersStore(deps.db).findOrderOfUser(order.id, order.userId)) ?? order;
   }
   deps.metrics.paymentSettled(isPaid ? 'OK' : 'ERROR');
-  await sendLetterNow(deps, settled.letter, requestId);
+  if (isDelivered) markDeliveredLater(deps, settled.letter.id);
   return settled.order;
 }

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { fromMinorUnits, MAX_AMOUNT } from '@orderflow/money';
-import { readAmountField, requireIdentity, type ServiceApp } from '@orderflow/kit';
+import { PageQuerySchema, readAmountField, readPageSize, requireIdentity, type ServiceApp } from '@orderflow/kit';
 import type { Queryable } from '@orderflow/db';
 import { readIdempotencyKey, respondIdempotently } from '@orderflow/idempotency';
 import { createOrdersStore, type Order } from '../store/orders.store.js';
@@ -27,9 +27,6 @@ const CreateBodySchema = Type.Object(
   { additionalProperties: false },
 );
 const OrderParamsSchema = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: 'Order id' }) });
-
-/** Lists are bounded: the newest hundred orders. */
-const ORDERS_PAGE = 100;
 
 function toOrderJson(order: Order) {
   return {
@@ -64,10 +61,10 @@ export function registerOrderRoutes(app: ServiceApp, deps: OrderDeps): void {
 
   app.get(
     '/order',
-    { schema: { tags: ['order'], summary: "The caller's orders, newest first", response: { 200: Type.Array(OrderSchema) } } },
+    { schema: { tags: ['order'], summary: "The caller's orders, newest first", querystring: PageQuerySchema, response: { 200: Type.Array(OrderSchema) } } },
     async (request) => {
       const { userId } = requireIdentity(request);
-      return (await createOrdersStore(deps.db).listOrdersOfUser(userId, ORDERS_PAGE)).map(toOrderJson);
+      return (await createOrdersStore(deps.db).listOrdersOfUser(userId, readPageSize(request.query))).map(toOrderJson);
     },
   );
 

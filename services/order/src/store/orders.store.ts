@@ -1,5 +1,6 @@
 import { parseBigint } from '@orderflow/money';
 import type { Queryable } from '@orderflow/db';
+import type { OutboxLetter } from './outbox.store.js';
 
 export type OrderStatus = 'new' | 'pending' | 'processing' | 'failed' | 'cancelling' | 'cancelled';
 
@@ -45,23 +46,24 @@ export function toOrder(row: OrderRow): Order {
 }
 
 export function createOrdersStore(db: Queryable) {
-  async function one(sql: string, params: unknown[]): Promise<Order | null> {
-    const { rows } = await db.query<OrderRow>(sql, params);
+  /** `name` makes it a prepared statement: parsed and planned once per connection, not per call. */
+  async function one(name: string, sql: string, params: unknown[]): Promise<Order | null> {
+    const { rows } = await db.query<OrderRow>({ name, text: sql, values: params });
     return rows[0] === undefined ? null : toOrder(rows[0]);
   }
 
   return {
     async insertOrder(userId: number, priceMinor: number, email: string): Promise<Order> {
-      return (await one('INSERT INTO orders (user_id, price_minor, email) VALUES ($1, $2, $3) RETURNING *', [userId, priceMinor, email]))!;
+      return (await one('orders.insert', 'INSERT INTO orders (user_id, price_minor, email) VALUES ($1, $2, $3) RETURNING *', [userId, priceMinor, email]))!;
     },
 
     /** Only the owner's: another user's order is indistinguishable from a missing one. */
     findOrderOfUser(orderId: number, userId: number): Promise<Order | null> {
-      return one('SELECT * FROM orders WHERE id = $1 AND user_id = $2', [orderId, userId]);
+      return one('orders.find_of_user', 'SELECT * FROM orders WHERE id = $1 AND user_id = $2', [orderId, userId]);
     },
 
     async listOrdersOfUser(userId: number, limit: number): Promise<Order[]> {
-      const { rows } = await db.query<OrderRow>('SELECT * FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT $2', [userId, limit]);
+      const { rows } = await db.query<OrderRow>({ name: 'orders.list_of_user', text: 'SELECT * FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT $2', values: [userId, limit] });
       return rows.map(toOrder);
     },
 
@@ -76,6 +78,7 @@ export function createOrdersStore(db: Queryable) {
       changes: { ownerId?: number; billingStatus?: 'OK' | 'ERROR'; billingReason?: string | null; refundedMinor?: number; email?: string } = {},
     ): Promise<Order | null> {
       return one(
+        'orders.transition',
         `UPDATE orders
             SET status = $3,
                 billing_status = coalesce($4, billing_status),
@@ -93,6 +96,38 @@ export function createOrdersStore(db: Queryable) {
     async countPending(): Promise<number> {
       const { rows } = await db.query<{ n: string }>("SELECT count(*) AS n FROM orders WHERE status = 'pending'");
       return parseBigint(rows[0]!.n);
+    },
+
+    /**
+     * Records billing's decision on a pending order and writes its letter to the outbox, in one
+     * statement and so one transaction: the outcome never exists without its letter. Null when the
+     * order is no longer pending (a racing request or the recovery loop recorded it first).
+     */
+    async settlePending(
+      orderId: number,
+      outcome: { status: 'processing' | 'failed'; billingStatus: 'OK' | 'ERROR'; billingReason: string | null; event: string; message: string },
+    ): Promise<{ order: Order; letter: OutboxLetter } | null> {
+      const { rows } = await db.query<OrderRow & { outbox_id: string; attempts: number }>({
+        name: 'orders.settle_pending',
+        text: `WITH settled AS (
+                 UPDATE orders SET status = $2, billing_status = $3, billing_reason = $4, updated_at = now()
+                  WHERE id = $1 AND status = 'pending'
+                 RETURNING *
+               ), letter AS (
+                 INSERT INTO outbox (order_id, user_id, email, event, message)
+                 SELECT id, user_id, email, $5, $6 FROM settled
+                 RETURNING id AS outbox_id, attempts
+               )
+               SELECT settled.*, letter.outbox_id, letter.attempts FROM settled CROSS JOIN letter`,
+        values: [orderId, outcome.status, outcome.billingStatus, outcome.billingReason, outcome.event, outcome.message],
+      });
+      const row = rows[0];
+      if (row === undefined) return null;
+      const order = toOrder(row);
+      return {
+        order,
+        letter: { id: parseBigint(row.outbox_id), orderId: order.id, userId: order.userId, email: order.email, event: outcome.event, message: outcome.message, attempts: row.attempts },
+      };
     },
 
     /**

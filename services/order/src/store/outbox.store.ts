@@ -46,7 +46,7 @@ export function createOutboxStore(db: Queryable) {
 
     /** False when it was already marked: the request and the delivery loop both delivered it. */
     async markDelivered(id: number): Promise<boolean> {
-      const { rowCount } = await db.query('UPDATE outbox SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL', [id]);
+      const { rowCount } = await db.query({ name: 'outbox.mark_delivered', text: 'UPDATE outbox SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL', values: [id] });
       return rowCount === 1;
     },
 
