@@ -25,7 +25,7 @@ export interface BenchEnvironment {
  * end), then the four services and the gateway as real processes, logging to files.
  */
 export async function startBenchEnvironment(
-  options: { databaseUrl: string | undefined; logsDir: string; logLevel: string; cpuProfDir?: string | undefined },
+  options: { databaseUrl: string | undefined; logsDir: string; logLevel: string; cpuProfDir?: string | undefined; env?: Record<string, string> },
   teardown: Teardown,
 ): Promise<BenchEnvironment> {
   let adminUrl = options.databaseUrl;
@@ -56,6 +56,7 @@ export async function startBenchEnvironment(
     logLevel: options.logLevel,
     logs: { dir: options.logsDir },
     nodeArgs: options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`],
+    env: options.env,
   });
   teardown.add(() => booting.then((system) => system.stop(), () => {}));
   const system = await booting;

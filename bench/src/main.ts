@@ -1,3 +1,4 @@
+import { compareTracing, startTraceSink, type TracingOverheadResult } from './phases/tracing-overhead.js';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -78,7 +79,7 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
       readCommits: () => readCommits(environment.admin, Object.values(environment.databaseNames)),
     };
 
-    console.log(`1/5 unloaded: 1 user, ${options.unloadedCycles} cycles`);
+    console.log(`1/${options.measureTracing ? 6 : 5} unloaded: 1 user, ${options.unloadedCycles} cycles`);
     const unloaded = await runUnloadedPhase(client, flowUsers[0]!, options.unloadedCycles, options.warmupS > 0 ? UNLOADED_WARMUP_CYCLES : 0);
     console.log(`2/5 saturation: ${options.users} users, closed loop, ${options.warmupS} s warmup + ${options.durationS} s`);
     const saturation = await runSaturationPhase(client, flowUsers, options, probes);
@@ -126,6 +127,40 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
   }
 }
 
+/** Phase 6, on its own boot of the system so that phases 1 to 5 ran with tracing off. */
+async function measureTracingOverhead(options: BenchOptions, results: BenchResults, logsDir: string) {
+  const sink = await startTraceSink();
+  const teardown = createTeardown();
+  let comparison: TracingOverheadResult | undefined;
+  try {
+    console.log(`6/6 tracing overhead: the system booted again with tracing on; saturation, ${options.warmupS} s warmup + ${options.durationS} s`);
+    const environment = await startBenchEnvironment(
+      { databaseUrl: options.databaseUrl, logsDir: path.join(logsDir, 'tracing'), logLevel: options.logLevel, env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } },
+      teardown,
+    );
+    const client = createGatewayClient(environment.system.gatewayUrl, Math.max(256, 4 * options.users));
+    teardown.add(() => client.close());
+    const users = await prepareUsers(client, options.users, `bench_${randomBytes(3).toString('hex')}`);
+    const pids = Object.fromEntries(environment.system.processes.map((p) => [p.service, p.child?.pid]));
+    const probes: Probes = {
+      cpu: createCpuProbe(pids, environment.postgres.postmasterPid, os.availableParallelism()),
+      readCommits: () => readCommits(environment.admin, Object.values(environment.databaseNames)),
+    };
+    const traced = await runSaturationPhase(client, users, options, probes);
+    comparison = compareTracing(
+      { paidPerSecond: results.phases.saturation.paidPerSecond, payP50: results.phases.saturation.latencyFromSend.pay?.p50 ?? 0 },
+      { paidPerSecond: traced.paidPerSecond, payP50: traced.latencyFromSend.pay?.p50 ?? 0 },
+    );
+    console.log(`    ${formatNumber(traced.paidPerSecond)} paid orders/s with tracing on (${(100 * comparison.throughputCost).toFixed(0)} % fewer)`);
+  } finally {
+    // Stopping the services flushes the spans they still hold to the sink.
+    await teardown.run();
+    await sink.close();
+  }
+  if (comparison === undefined || sink.spansReceived() === 0) throw new Error('tracing was on but no span reached the sink');
+  return comparison;
+}
+
 async function main(): Promise<number> {
   let options: BenchOptions | null;
   try {
@@ -162,6 +197,7 @@ async function main(): Promise<number> {
   } finally {
     await teardown.run();
   }
+  if (options.measureTracing) results.tracing = await measureTracingOverhead(options, results, logsDir);
 
   const files = { json: path.join(options.outDir, 'latest.json'), markdown: path.join(options.outDir, 'latest.md'), svg: path.join(options.outDir, 'latest.svg') };
   const markdown = renderMarkdown(results);

@@ -120,6 +120,21 @@ export function renderMarkdown(results: BenchResults): string {
     costRow('fixed rate', fixedRate.cpu!, fixedRate.commits?.perPaidOrder),
     costRow('database bound', databaseBound.cpu, databaseBound.commits?.perPaidOrder),
     '',
+    ...(results.tracing === undefined
+      ? []
+      : [
+          '## Tracing overhead',
+          '',
+          'Saturation again on a fresh boot with OpenTelemetry on (every request traced, spans exported over OTLP/HTTP to a sink that drops them), against the saturation phase above with it off.',
+          '',
+          row(['tracing', 'paid orders/s', 'pay p50 (ms)']),
+          row(['---', '---:', '---:']),
+          row(['off', formatNumber(results.tracing.paidPerSecondOff), formatMs(results.tracing.payP50OffMs)]),
+          row(['on', formatNumber(results.tracing.paidPerSecondOn), formatMs(results.tracing.payP50OnMs)]),
+          '',
+          `Tracing on costs ${(100 * results.tracing.throughputCost).toFixed(0)} % of the throughput at saturation; off, no part of the SDK is loaded.`,
+          '',
+        ]),
     '![latency percentiles per phase and throughput over time](latest.svg)',
     '',
   ].join('\n');

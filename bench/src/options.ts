@@ -21,6 +21,8 @@ export interface BenchOptions {
   logLevel: string;
   /** Where each service process writes a V8 CPU profile when it stops (node --cpu-prof). */
   cpuProfDir: string | undefined;
+  /** Phase 6: saturation again with tracing on. */
+  measureTracing: boolean;
 }
 
 export const USAGE = `npm run bench [-- options]
@@ -39,6 +41,7 @@ unloaded, saturation, fixed rate, logins and database bound. Results go to <out>
   --out DIR            where results go (default bench/results)
   --log-level LEVEL    LOG_LEVEL of the services (default info, as they run in production)
   --cpu-prof DIR       each service process writes a V8 CPU profile (.cpuprofile) into DIR
+  --no-tracing         skip phase 6 (saturation again with tracing on, for its overhead)
   --smoke              a few seconds of everything, to prove the harness works (explicit flags win)
   --help`;
 
@@ -61,6 +64,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       out: { type: 'string' },
       'log-level': { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'no-tracing': { type: 'boolean', default: false },
       smoke: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -91,6 +95,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     outDir: path.resolve((given.out as string | undefined) ?? path.join(repoRoot, 'bench', 'results')),
     logLevel: (given['log-level'] as string | undefined) ?? 'info',
     cpuProfDir: given['cpu-prof'] === undefined ? undefined : path.resolve(given['cpu-prof'] as string),
+    measureTracing: given['no-tracing'] !== true,
   };
   if (problems.length > 0) throw new Error(`bad options:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
   return options;

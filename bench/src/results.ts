@@ -1,3 +1,4 @@
+import type { TracingOverheadResult } from './phases/tracing-overhead.js';
 import type { FlowPhaseResult } from './flow-recorder.js';
 import type { LoginsPhaseResult } from './phases/logins.js';
 import type { DatabaseBoundResult } from './phases/database-bound.js';
@@ -32,6 +33,8 @@ export interface BenchResults {
     logins: LoginsPhaseResult;
     databaseBound: DatabaseBoundResult;
   };
+  /** Phase 6: saturation again with tracing on, against phase 2 with it off (absent with --no-tracing). */
+  tracing?: TracingOverheadResult;
   /** Saturation paid orders per second ÷ the database bound's. */
   systemToBound: number;
   targets: Target[];

@@ -12,7 +12,7 @@ import { repoRoot } from '@orderflow/stack';
  * nothing about the numbers, which depend on the machine and on whatever else runs beside it.
  */
 describe('npm run bench', () => {
-  test('when it runs every phase for a few seconds, then it writes the results as JSON, Markdown and SVG', { timeout: 60_000 }, async (t) => {
+  test('when it runs every phase for a few seconds, then it writes the results as JSON, Markdown and SVG', { timeout: 120_000 }, async (t) => {
     const adminUrl = process.env.TEST_DATABASE_URL;
     if (adminUrl === undefined) throw new Error('TEST_DATABASE_URL is not set: run the tests with `npm test`.');
     const out = await mkdtemp(path.join(tmpdir(), 'orderflow-bench-smoke-'));
