@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { createCorkingSocket } from '@orderflow/db';
 // The services' own stores, so the bound runs exactly their statements (same SQL, same prepared
 // statement names). Services never import each other; the bench is not a service. Each service's
 // package.json exports `./store/*` for this alone.
@@ -57,9 +58,9 @@ export interface FlowUser {
 }
 
 export async function connectFlow(urls: DatabaseUrls): Promise<FlowConnections> {
-  // The services' pool settings (packages/db createPool): the same statement timeout.
+  // The services' pool settings (packages/db createPool): the same statement timeout and socket.
   const connect = async (url: string) => {
-    const client = new pg.Client({ connectionString: url, statement_timeout: 10_000 });
+    const client = new pg.Client({ connectionString: url, statement_timeout: 10_000, stream: createCorkingSocket });
     await client.connect();
     return client;
   };

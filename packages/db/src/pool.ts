@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { createCorkingSocket } from './corking-socket.js';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -22,10 +23,18 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     connectionTimeoutMillis: 5_000,
     // A statement that runs this long is a bug or a lock pile-up; fail it instead of holding a connection.
     statement_timeout: 10_000,
+    // One system call per query instead of four (see corking-socket.ts). Not for TLS connections,
+    // where node-postgres wraps its own socket.
+    ...(isTls(connectionString) ? {} : { stream: createCorkingSocket }),
   });
   // An idle client can lose its server (database restart); log-and-drop instead of crashing the process.
   pool.on('error', () => {});
   return pool;
+}
+
+function isTls(connectionString: string): boolean {
+  const sslmode = new URL(connectionString).searchParams.get('sslmode');
+  return sslmode !== null && sslmode !== 'disable';
 }
 
 /** Runs `work` in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
