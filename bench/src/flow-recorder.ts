@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { CpuUsage } from './cpu.js';
+import type { WindowReading } from './measurement-window.js';
 import type { CycleResult } from './gateway-client.js';
 import { createErrorCounter, createLatencyRecorder, createTimeline, type Percentiles, type TimelineSecond } from './latency.js';
 
@@ -109,4 +110,29 @@ export function perPaidOrder(cpu: CpuUsage, paid: number): CpuPerOrder {
   const known = Object.values(cpu.cpuMs).reduce<number>((sum, ms) => sum + (ms ?? 0), 0);
   msPerPaidOrder['other processes'] = paid === 0 ? null : Math.max(0, cpu.machineBusyMs - known) / paid;
   return { ...cpu, msPerPaidOrder };
+}
+
+/** The fields every flow phase reports, from its recorder and its measurement window. */
+export function summariseFlowPhase(
+  phase: FlowPhaseResult['phase'],
+  users: number,
+  warmupS: number,
+  recorder: ReturnType<typeof createFlowRecorder>,
+  reading: WindowReading,
+): FlowPhaseResult {
+  const { paid } = recorder.totals;
+  return {
+    phase,
+    users,
+    warmupS,
+    measuredS: reading.measuredS,
+    ...recorder.totals,
+    errors: { total: recorder.errors.total, byKind: recorder.errors.byKind() },
+    paidPerSecond: paid / reading.measuredS,
+    requestsPerSecond: recorder.totals.requests / reading.measuredS,
+    latencyFromSend: recorder.latencyFromSend(),
+    timeline: recorder.timeline.seconds(performance.now()),
+    cpu: perPaidOrder(reading.cpu, paid),
+    ...(reading.commits === null ? {} : { commits: { commits: reading.commits, perPaidOrder: paid === 0 ? 0 : reading.commits / paid } }),
+  };
 }

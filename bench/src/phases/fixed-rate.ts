@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { createFlowRecorder, perPaidOrder, type FlowPhaseResult } from '../flow-recorder.js';
+import { createFlowRecorder, summariseFlowPhase, type FlowPhaseResult } from '../flow-recorder.js';
 import type { BenchUser, GatewayClient } from '../gateway-client.js';
 import { createLatencyRecorder } from '../latency.js';
 import { createMeasurementWindow, type Probes } from '../measurement-window.js';
@@ -80,22 +80,10 @@ export async function runFixedRatePhase(
     progress.stop();
   }
 
-  const { paid } = recorder.totals;
   return {
-    phase: 'fixed-rate',
-    users: users.length,
+    ...summariseFlowPhase('fixed-rate', users.length, options.warmupS, recorder, reading),
     rate: options.rate,
-    warmupS: options.warmupS,
-    measuredS: reading.measuredS,
-    ...recorder.totals,
-    errors: { total: recorder.errors.total, byKind: recorder.errors.byKind() },
-    paidPerSecond: paid / reading.measuredS,
-    requestsPerSecond: recorder.totals.requests / reading.measuredS,
-    latencyFromSend: recorder.latencyFromSend(),
     latencyFromSchedule: recorder.latencyFromSchedule(),
     startLag: startLag.summary().start ?? { count: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 },
-    timeline: recorder.timeline.seconds(performance.now()),
-    cpu: perPaidOrder(reading.cpu, paid),
-    ...(reading.commits === null ? {} : { commits: { commits: reading.commits, perPaidOrder: paid === 0 ? 0 : reading.commits / paid } }),
   };
 }

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { createFlowRecorder, perPaidOrder, type FlowPhaseResult } from '../flow-recorder.js';
+import { createFlowRecorder, summariseFlowPhase, type FlowPhaseResult } from '../flow-recorder.js';
 import type { BenchUser, GatewayClient } from '../gateway-client.js';
 import { createMeasurementWindow, type Probes } from '../measurement-window.js';
 import { formatRate, sleep, startProgress } from '../progress.js';
@@ -40,19 +40,5 @@ export async function runSaturationPhase(
     progress.stop();
   }
 
-  const { paid } = recorder.totals;
-  return {
-    phase: 'saturation',
-    users: users.length,
-    warmupS: timing.warmupS,
-    measuredS: reading.measuredS,
-    ...recorder.totals,
-    errors: { total: recorder.errors.total, byKind: recorder.errors.byKind() },
-    paidPerSecond: paid / reading.measuredS,
-    requestsPerSecond: recorder.totals.requests / reading.measuredS,
-    latencyFromSend: recorder.latencyFromSend(),
-    timeline: recorder.timeline.seconds(performance.now()),
-    cpu: perPaidOrder(reading.cpu, paid),
-    ...(reading.commits === null ? {} : { commits: { commits: reading.commits, perPaidOrder: paid === 0 ? 0 : reading.commits / paid } }),
-  };
+  return summariseFlowPhase('saturation', users.length, timing.warmupS, recorder, reading);
 }
