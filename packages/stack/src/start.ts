@@ -45,6 +45,7 @@ const system = await startSystem({
 const services = system.processes.filter((p) => p.service !== 'gateway');
 console.log(`
 orderflow is up: ${system.gatewayUrl}
+  storefront: open ${system.gatewayUrl}/ in a browser
   try:   curl -i -X POST ${system.gatewayUrl}/register -H 'content-type: application/json' \\
            -d '{"login":"ada","password":"correct horse","email":"ada@example.com"}'
   API docs (OpenAPI) of each service: ${services.map((p) => `${p.url}/docs (${p.service})`).join(', ')}
