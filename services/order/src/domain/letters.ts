@@ -8,6 +8,12 @@ import type { OrderDeps } from './deps.js';
 
 export type LetterEvent = 'order.processing' | 'order.failed' | 'order.cancelled';
 
+/** Billing's refusal codes in the words a letter uses. */
+const REFUSAL_REASONS: Record<string, string> = {
+  insufficient_funds: 'not enough money on the account',
+  account_not_found: 'no billing account',
+};
+
 /** The letter's text: `#<order id>` and the outcome (`Processing`, `Failed`, `Cancelled`). */
 export function composeLetter(order: Order, event: LetterEvent): string {
   const price = fromMinorUnits(order.priceMinor);
@@ -15,7 +21,7 @@ export function composeLetter(order: Order, event: LetterEvent): string {
     case 'order.processing':
       return `Order #${order.id} Processing: ${price} paid.`;
     case 'order.failed':
-      return `Order #${order.id} Failed: the payment of ${price} was refused (${order.billingReason ?? 'declined'}).`;
+      return `Order #${order.id} Failed: the payment of ${price} was refused (${REFUSAL_REASONS[order.billingReason ?? ''] ?? 'declined by billing'}).`;
     case 'order.cancelled':
       return order.refundedMinor === null
         ? `Order #${order.id} Cancelled.`
