@@ -26,7 +26,8 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * ite
 
 interface Answer {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** The fields the simulation reads: an id (user, order) or a problem's code. */
+  body: { id?: number; code?: string } | undefined;
   /** The session id, when the answer set the cookie. */
   session?: string;
 }
@@ -85,6 +86,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     if (session === undefined) return undefined;
     const me = await settle('GET', '/auth', undefined, { authorization: `Bearer ${session}` }, (a) => a.status === 200);
     if (me === undefined) return undefined;
+    if (me.body?.id === undefined) return undefined;
     const ledger: UserLedger = { userId: me.body.id, topUpKeysIssued: 0, topUpKeysConfirmed: 0, orderKeysIssued: 0, orderKeysConfirmed: 0 };
     const auth = () => ({ authorization: `Bearer ${session}` });
 
@@ -100,7 +102,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       if (created === undefined) continue;
       ledger.orderKeysConfirmed++;
       orders++;
-      const orderId: number = created.body.id;
+      const orderId = created.body?.id;
+      if (orderId === undefined) continue;
       if (Math.random() < 0.1) continue; // some orders are never paid
 
       const paid = await settle('PUT', `/order/${orderId}/pay`, undefined, auth(), (a) => a.status === 200 || (a.status === 409 && a.body?.code !== 'idempotency.in_flight'));
