@@ -18,6 +18,9 @@ export function buildAuthApp(options: AuthAppOptions): ServiceApp {
     logLevel: options.logLevel,
     isReady: () => isDatabaseReachable(options.deps.db),
     metricsRegistry: options.metricsRegistry,
+    // auth is reached only through the edge, which sets X-Forwarded-For to the client's address:
+    // trusting exactly that one hop gives request.ip the client, whatever the client itself sent.
+    fastify: { trustProxy: (_address: string, hop: number) => hop < 1 },
   });
   app.register(cookie);
   app.register(async (scope) => registerAuthRoutes(scope as ServiceApp, options.deps, options.cookie));

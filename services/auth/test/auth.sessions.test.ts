@@ -142,6 +142,20 @@ describe('sessions: POST /login, GET /auth, GET /logout', () => {
     assert.equal((await attempt(user.password)).statusCode, 200);
   });
 
+  test('when a stranger fails a login from one address, then the user elsewhere still logs in', async () => {
+    const user = newUser();
+    await context.app.inject({ method: 'POST', url: '/register', payload: user });
+    const attempt = (password: string, client: string) =>
+      context.app.inject({ method: 'POST', url: '/login', headers: { 'x-forwarded-for': client }, payload: { login: user.login, password } });
+    for (let i = 0; i < THROTTLE_POLICY.maxFailures; i++) await attempt('wrong password!', '203.0.113.7');
+
+    const stranger = await attempt(user.password, '203.0.113.7');
+    const owner = await attempt(user.password, '198.51.100.20');
+
+    assert.equal(stranger.statusCode, 429);
+    assert.equal(owner.statusCode, 200);
+  });
+
   test('/signin answers a 401 problem that says how to log in', async () => {
     const response = await context.app.inject({ method: 'GET', url: '/signin' });
 

@@ -12,9 +12,9 @@ const INVALID_CREDENTIALS = 'The login or the password is wrong.';
  * Checks the password and opens a new session with a fresh id (never reusing one, so a planted id
  * cannot be fixated). Unknown logins and wrong passwords get the same 401 after the same work.
  */
-export async function logIn(deps: AuthDeps, login: string, password: string): Promise<{ user: User; token: string }> {
+export async function logIn(deps: AuthDeps, login: string, password: string, client: string): Promise<{ user: User; token: string }> {
   const failures = createLoginFailuresStore(deps.db);
-  const blockedUntil = await failures.findBlockedUntil(login, deps.now());
+  const blockedUntil = await failures.findBlockedUntil(login, client, deps.now());
   if (blockedUntil !== null) {
     const retryAfter = Math.max(1, Math.ceil((blockedUntil.getTime() - deps.now().getTime()) / 1000));
     throw new Problem({
@@ -29,11 +29,11 @@ export async function logIn(deps: AuthDeps, login: string, password: string): Pr
   const user = await createUsersStore(deps.db).findUserByLogin(login);
   const isValid = user === null ? await verifyAgainstDummy(password) : await verifyPassword(user.passwordHash, password);
   if (user === null || !isValid) {
-    await failures.recordFailure(login, deps.now(), deps.throttle);
+    await failures.recordFailure(login, client, deps.now(), deps.throttle);
     throw unauthorized(INVALID_CREDENTIALS);
   }
 
-  await failures.clearFailures(login);
+  await failures.clearFailures(login, client);
   const token = generateSessionToken();
   const now = deps.now();
   const sessions = createSessionsStore(deps.db);

@@ -79,7 +79,8 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: Cook
     '/login',
     { schema: { tags: ['auth'], summary: 'Open a session (sets the session_id cookie)', body: LoginBodySchema, response: { 200: UserSchema } } },
     async (request, reply) => {
-      const { user, token } = await logIn(deps, request.body.login, request.body.password);
+      // The client's address as the edge saw it (auth trusts one proxy hop: the edge's X-Forwarded-For).
+      const { user, token } = await logIn(deps, request.body.login, request.body.password, request.ip);
       reply.setCookie(SESSION_COOKIE, token, {
         path: '/',
         httpOnly: true,
