@@ -1,3 +1,4 @@
+import { readTopStatements, resetStatementStats } from './statements.js';
 import { compareTracing, startTraceSink, type TracingOverheadResult } from './phases/tracing-overhead.js';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -79,17 +80,20 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
       readCommits: () => readCommits(environment.admin, Object.values(environment.databaseNames)),
     };
 
-    console.log(`1/${options.measureTracing ? 6 : 5} unloaded: 1 user, ${options.unloadedCycles} cycles`);
+    const phases = options.measureTracing ? 6 : 5;
+    console.log(`1/${phases} unloaded: 1 user, ${options.unloadedCycles} cycles`);
     const unloaded = await runUnloadedPhase(client, flowUsers[0]!, options.unloadedCycles, options.warmupS > 0 ? UNLOADED_WARMUP_CYCLES : 0);
-    console.log(`2/5 saturation: ${options.users} users, closed loop, ${options.warmupS} s warmup + ${options.durationS} s`);
+    console.log(`2/${phases} saturation: ${options.users} users, closed loop, ${options.warmupS} s warmup + ${options.durationS} s`);
+    const hasStatementStats = await resetStatementStats(environment.admin);
     const saturation = await runSaturationPhase(client, flowUsers, options, probes);
+    const statements = hasStatementStats ? await readTopStatements(environment.admin, Object.values(environment.databaseNames)) : undefined;
     console.log(`    ${formatNumber(saturation.paidPerSecond)} paid orders/s, ${formatNumber(saturation.requestsPerSecond)} requests/s`);
     const rate = options.rate ?? Math.max(1, saturation.paidPerSecond / 2);
-    console.log(`3/5 fixed rate: ${formatNumber(rate)} cycles/s, open loop, ${options.warmupS} s warmup + ${options.durationS} s`);
+    console.log(`3/${phases} fixed rate: ${formatNumber(rate)} cycles/s, open loop, ${options.warmupS} s warmup + ${options.durationS} s`);
     const fixedRate = await runFixedRatePhase(client, flowUsers, { rate, warmupS: options.warmupS, durationS: options.durationS, maxOutstanding }, probes);
-    console.log(`4/5 logins: ${options.loginClients} clients, ${options.loginDurationS} s`);
+    console.log(`4/${phases} logins: ${options.loginClients} clients, ${options.loginDurationS} s`);
     const logins = await runLoginsPhase(client, loginUsers, options.loginDurationS);
-    console.log(`5/5 database bound: the flow's SQL on ${options.users} connections, ${options.warmupS} s warmup + ${options.durationS} s`);
+    console.log(`5/${phases} database bound: the flow's SQL on ${options.users} connections, ${options.warmupS} s warmup + ${options.durationS} s`);
     const databaseBound = await runDatabaseBoundPhase(
       environment.system.databaseUrls,
       { connections: options.users, warmupS: options.warmupS, durationS: options.durationS },
@@ -119,6 +123,7 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
         logLevel: options.logLevel,
       },
       phases: { unloaded, saturation, fixedRate, logins, databaseBound },
+      statements,
       systemToBound: databaseBound.paidPerSecond > 0 ? saturation.paidPerSecond / databaseBound.paidPerSecond : 0,
     };
     return { ...partial, targets: evaluateTargets(partial) };

@@ -120,6 +120,26 @@ export function renderMarkdown(results: BenchResults): string {
     costRow('fixed rate', fixedRate.cpu!, fixedRate.commits?.perPaidOrder),
     costRow('database bound', databaseBound.cpu, databaseBound.commits?.perPaidOrder),
     '',
+    ...(results.statements === undefined
+      ? []
+      : [
+          '## PostgreSQL statements at saturation',
+          '',
+          'From pg_stat_statements over the saturation phase (warmup included): the costliest statements by total execution time.',
+          '',
+          row(['statement', 'database', 'calls', 'mean (ms)', 'share']),
+          row(['---', '---', '---:', '---:', '---:']),
+          ...results.statements.map((statement) =>
+            row([
+              `\`${statement.query.slice(0, 90).replaceAll('|', '\\|')}${statement.query.length > 90 ? '…' : ''}\``,
+              statement.database.replace(/^.*_/, ''),
+              statement.calls.toLocaleString('en-US'),
+              statement.meanMs.toFixed(3),
+              `${(100 * statement.share).toFixed(1)} %`,
+            ]),
+          ),
+          '',
+        ]),
     ...(results.tracing === undefined
       ? []
       : [

@@ -1,3 +1,4 @@
+import type { StatementCost } from './statements.js';
 import type { TracingOverheadResult } from './phases/tracing-overhead.js';
 import type { FlowPhaseResult } from './flow-recorder.js';
 import type { LoginsPhaseResult } from './phases/logins.js';
@@ -33,6 +34,8 @@ export interface BenchResults {
     logins: LoginsPhaseResult;
     databaseBound: DatabaseBoundResult;
   };
+  /** The costliest statements of the saturation phase (pg_stat_statements); absent where the extension is not available. */
+  statements?: StatementCost[];
   /** Phase 6: saturation again with tracing on, against phase 2 with it off (absent with --no-tracing). */
   tracing?: TracingOverheadResult;
   /** Saturation paid orders per second ÷ the database bound's. */
