@@ -60,7 +60,8 @@ export async function isDatabaseReachable(pool: Pool): Promise<boolean> {
 
 /** PostgreSQL's SQLSTATE for a unique-key violation. */
 export const UNIQUE_VIOLATION = '23505';
-export const CHECK_VIOLATION = '23514';
+/** PostgreSQL's SQLSTATE for a row referring to a missing one. */
+export const FOREIGN_KEY_VIOLATION = '23503';
 
 export function hasSqlState(error: unknown, state: string): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === state;

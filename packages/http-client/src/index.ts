@@ -144,10 +144,6 @@ function peerUnavailable(name: string, cause: unknown): Problem {
   return serviceUnavailable('peer.unavailable', `The ${name} service is unavailable right now; try again shortly.`, cause);
 }
 
-export function isPeerUnavailable(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'peer.unavailable';
-}
-
 /** True when the error means the request never reached the peer, so sending it elsewhere is safe. */
 export function isConnectionRefused(error: unknown): boolean {
   for (let cause = error; cause !== undefined && cause !== null; cause = (cause as { cause?: unknown }).cause) {

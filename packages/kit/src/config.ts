@@ -1,5 +1,5 @@
 import { Value } from 'typebox/value';
-import type { TSchema, Static } from 'typebox';
+import { Type, type TSchema, type Static } from 'typebox';
 
 /**
  * Reads the environment once, in main, against a schema with a default and a description for every
@@ -13,4 +13,20 @@ export function readConfig<T extends TSchema>(schema: T, env: NodeJS.ProcessEnv 
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return Value.Clean(schema, candidate) as Static<T>;
+}
+
+/**
+ * The variables every service with a database reads, with the same defaults and descriptions; a
+ * service's schema spreads these and adds its own.
+ */
+export function serviceConfigFields(service: string, defaultPort: number) {
+  return {
+    HOST: Type.String({ default: '127.0.0.1', description: 'Interface to listen on.' }),
+    PORT: Type.Integer({ default: defaultPort, description: 'Port to listen on.' }),
+    DATABASE_URL: Type.String({ description: `PostgreSQL URL of ${service}'s own database.` }),
+    INTERNAL_TOKEN: Type.String({ minLength: 16, description: 'Shared secret for /internal/* calls between services.' }),
+    LOG_LEVEL: Type.String({ default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' }),
+    DB_POOL_SIZE: Type.Integer({ default: 8, description: 'PostgreSQL connections of this process.' }),
+    MIGRATE_ON_START: Type.Boolean({ default: false, description: 'Apply migrations before listening (Kubernetes runs them in an init container instead).' }),
+  };
 }

@@ -19,8 +19,6 @@ export const GatewayConfigSchema = Type.Object({
   WEB_DIR: Type.String({ default: fileURLToPath(new URL('../../../../web/dist', import.meta.url)), description: 'The built storefront (`npm run build`), served at / and /assets/*.' }),
 });
 
-export type GatewayConfig = ReturnType<typeof readGatewayConfig>;
-
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
   return readConfig(GatewayConfigSchema, env);
 }

@@ -1,10 +1,8 @@
-import { hasSqlState, UNIQUE_VIOLATION, type Pool } from '@orderflow/db';
+import { FOREIGN_KEY_VIOLATION, hasSqlState, UNIQUE_VIOLATION, type Pool } from '@orderflow/db';
 import { unprocessable } from '@orderflow/kit';
 import { createPaymentsStore, type PaymentDecision } from '../store/payments.store.js';
 import { accountNotFound } from './change-balance.js';
 import type { BillingMetrics } from '../metrics.js';
-
-const FOREIGN_KEY_VIOLATION = '23503';
 
 /**
  * Takes an order's price from the buyer's account, or declines for lack of money. The order id is the
