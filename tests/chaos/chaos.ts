@@ -154,5 +154,7 @@ export function formatSummary(summary: ChaosSummary): string {
 
 /** Fast recovery for a short run: unsettled payments are retried after a second, letters every 200 ms. */
 export const CHAOS_SERVICE_ENV = {
+  // Every simulated user signs up from one address: the edge's per-address limit would refuse them.
+  gateway: { CREDENTIAL_RATE_LIMIT: '100000' },
   order: { RECOVERY_AFTER_MS: '1000', WORKER_INTERVAL_MS: '200', PEER_TIMEOUT_MS: '1000' },
 };

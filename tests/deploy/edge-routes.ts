@@ -52,7 +52,7 @@ export const UNROUTED_PATHS = [
   '/health',
 ];
 
-export const IDENTITY_HEADERS = ['X-UserId', 'X-User', 'X-Email', 'X-First-Name', 'X-Last-Name'];
+export const IDENTITY_HEADERS = ['X-Identity-Token', 'X-UserId', 'X-User', 'X-Email', 'X-First-Name', 'X-Last-Name'];
 
 export const EDGE_HOST = 'arch.homework';
 

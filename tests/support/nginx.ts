@@ -32,19 +32,24 @@ export interface NginxEdge {
  * the gateway), on a free port. Its error log goes to test-output/logs/nginx_<port>.log.
  */
 export async function startNginxEdge(system: RunningSystem): Promise<NginxEdge> {
-  if (NGINX === undefined) throw new Error('nginx not installed: apt-get install nginx');
-  const port = await findFreePort();
   const upstream = (service: ServiceName) => {
     const target = system.processes.find((p) => p.service === service);
     if (target === undefined) throw new Error(`the system runs no ${service}`);
     return new URL(target.url).host;
   };
+  return startNginxEdgeFor({ auth: upstream('auth'), billing: upstream('billing'), order: upstream('order'), notification: upstream('notification') });
+}
+
+/** The same nginx in front of any upstreams (`host:port` per service), e.g. one recording server. */
+export async function startNginxEdgeFor(upstreams: Record<ServiceName, string>): Promise<NginxEdge> {
+  if (NGINX === undefined) throw new Error('nginx not installed: apt-get install nginx');
+  const port = await findFreePort();
   const config = fillTemplate(await readFile(TEMPLATE, 'utf8'), {
     LISTEN_PORT: String(port),
-    AUTH_UPSTREAM: upstream('auth'),
-    BILLING_UPSTREAM: upstream('billing'),
-    ORDER_UPSTREAM: upstream('order'),
-    NOTIFICATION_UPSTREAM: upstream('notification'),
+    AUTH_UPSTREAM: upstreams.auth,
+    BILLING_UPSTREAM: upstreams.billing,
+    ORDER_UPSTREAM: upstreams.order,
+    NOTIFICATION_UPSTREAM: upstreams.notification,
   });
   return startNginx(port, () => config);
 }

@@ -1,9 +1,12 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { KeyObject } from 'node:crypto';
 import { Problem, toProblemDocument, unauthorized } from './problem.js';
+import { createIdentityVerifier, IDENTITY_HEADERS } from './identity.js';
+import { checkRequestTarget } from './request-target.js';
 import { loggerOptions } from './logger.js';
 import { createMetricsRegistry, registerMetrics, type Registry } from './metrics.js';
 import { nameServerSpan } from './spans.js';
@@ -19,6 +22,11 @@ export interface ServiceAppOptions {
   name: string;
   /** Shared secret that callers of `/internal/*` routes present as `Authorization: Bearer …`. */
   internalToken?: string;
+  /**
+   * auth's public key: a request's `x-identity-token` is verified with it and, when valid, becomes
+   * `request.identity`. Absent, the app believes no identity (auth and the gateway need none).
+   */
+  identityPublicKey?: KeyObject;
   /** `false` silences logs (tests); otherwise a pino level. */
   logLevel?: string | false;
   /** Answers the readiness probe: true when dependencies such as the database are reachable. */
@@ -33,6 +41,8 @@ export interface ServiceAppOptions {
    * as many apps as it likes.
    */
   metricsRegistry?: Registry;
+  /** Answer GET /metrics on the app's own port (default true; the gateway's port is public). */
+  serveMetrics?: boolean;
   fastify?: Partial<FastifyServerOptions>;
 }
 
@@ -50,7 +60,9 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     // Fastify's two lines per request at info cost more CPU than the request itself on the hot path
     // (six hops per paid order); one line at debug is written instead (LOG_LEVEL=debug shows it), and
     // /metrics and traces carry the per-request picture. Warnings and errors still carry the request id.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
+    // Errors Fastify raises before routing (a path that does not decode) get the same problem documents.
+    frameworkErrors: (error, request, reply) => sendProblem(request, reply, asProblem(error)),
     // A caller's id is kept so one id follows a request through every hop; a malformed one is replaced.
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
@@ -65,9 +77,17 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
         allErrors: true,
       },
     },
+    // Header and request timeouts are enforced when the server checks its connections: every second,
+    // not Node's default 30, so a slow-header client is cut off close to its deadline.
+    // (`http` is passed to http.createServer; Fastify's options type lists it only for its HTTP/1 overload.)
+    ...({ http: { connectionsCheckingInterval: 1_000 } } as Partial<FastifyServerOptions>),
     ...options.fastify,
   });
 
+  app.addHook('onRequest', async (request) => {
+    const invalid = checkRequestTarget(request.url);
+    if (invalid !== undefined) throw invalid;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -79,13 +99,18 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     if (request.routeOptions.url !== undefined) nameServerSpan(request.method, request.routeOptions.url);
     done();
   });
+  // Only JSON bodies (Fastify's default also parses text/plain): a cross-site <form> can send
+  // text/plain without a preflight, JSON it cannot.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onRequest', refuseCrossSiteWrites);
 
-  registerMetrics(app, options.metricsRegistry ?? createMetricsRegistry({ app: options.name }));
+  registerMetrics(app, options.metricsRegistry ?? createMetricsRegistry({ app: options.name }), { serve: options.serveMetrics !== false });
 
   registerErrorHandling(app);
   if (options.docs !== false) registerDocs(app, options.name);
   registerHealth(app, options.isReady);
   if (options.internalToken !== undefined) registerInternalGuard(app, options.internalToken);
+  if (options.identityPublicKey !== undefined) registerIdentityVerification(app, options.identityPublicKey);
   return app;
 }
 
@@ -94,11 +119,7 @@ function registerErrorHandling(app: ServiceApp): void {
     const problem = asProblem(error);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: problem.code, status: problem.status }, 'request refused');
-    return reply
-      .status(problem.status)
-      .headers(problem.headers)
-      .type('application/problem+json')
-      .send(toProblemDocument(problem, request.url.split('?')[0], request.id));
+    return sendProblem(request, reply, problem);
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -110,6 +131,14 @@ function registerErrorHandling(app: ServiceApp): void {
     });
     return reply.status(404).type('application/problem+json').send(toProblemDocument(problem, undefined, request.id));
   });
+}
+
+function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply
+    .status(problem.status)
+    .headers(problem.headers)
+    .type('application/problem+json')
+    .send(toProblemDocument(problem, request.url.split('?')[0], request.id));
 }
 
 function asProblem(error: FastifyError | Problem): Problem {
@@ -136,6 +165,7 @@ function asProblem(error: FastifyError | Problem): Problem {
       FST_ERR_CTP_BODY_TOO_LARGE: 'request.too_large',
       FST_ERR_CTP_INVALID_MEDIA_TYPE: 'request.unsupported_media_type',
       FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'request.invalid',
+      FST_ERR_BAD_URL: 'request.malformed_url',
     };
     const code = codes[fastifyError.code] ?? (error instanceof SyntaxError ? 'request.malformed_json' : 'request.invalid');
     return new Problem({ status, code, title: 'Bad request', detail: fastifyError.message });
@@ -174,13 +204,64 @@ function registerHealth(app: ServiceApp, isReady: (() => Promise<boolean>) | und
   });
 }
 
+/**
+ * The token guard of every `/internal/*` route. It asks which route matched, never how the URL was
+ * spelled: the router percent-decodes before it matches, so `/%69nternal/…` is an internal route too.
+ */
 function registerInternalGuard(app: ServiceApp, token: string): void {
   const expected = Buffer.from(`Bearer ${token}`);
   app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/internal/')) return;
+    if (!isInternalRoute(request)) return;
     const presented = Buffer.from(request.headers.authorization ?? '');
     // Constant-time compare so the token cannot be guessed a byte at a time from response timings.
     const isValid = presented.length === expected.length && timingSafeEqual(presented, expected);
     if (!isValid) throw unauthorized('This internal route needs the internal token.');
   });
+}
+
+function isInternalRoute(request: FastifyRequest): boolean {
+  return request.routeOptions.url?.startsWith('/internal/') === true;
+}
+
+function registerIdentityVerification(app: ServiceApp, publicKey: KeyObject): void {
+  const verify = createIdentityVerifier(publicKey);
+  app.decorateRequest('identity', undefined);
+  app.addHook('onRequest', async (request) => {
+    const token = request.headers[IDENTITY_HEADERS.token];
+    if (typeof token === 'string' && token.length <= 4096) request.identity = await verify(token);
+  });
+}
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * CSRF defence for the browser's session cookie, which SameSite=Lax does not give against another
+ * origin of the same site (another port of one host): a write is refused when the browser says it
+ * comes from elsewhere (`Sec-Fetch-Site`) or, from browsers that do not send that, when its `Origin`
+ * is not the host the request was sent to. Clients that send neither (newman, curl, peers) are not
+ * browsers and carry no ambient cookie, so they pass.
+ */
+async function refuseCrossSiteWrites(request: FastifyRequest): Promise<void> {
+  if (!UNSAFE_METHODS.has(request.method) || isInternalRoute(request)) return;
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined) {
+    if (site === 'same-origin' || site === 'none') return;
+    throw crossSite(`Sec-Fetch-Site is ${String(site)}`);
+  }
+  const origin = request.headers.origin;
+  if (origin === undefined) return;
+  // The edge names the host the browser used; the gateway and nginx both set X-Forwarded-Host.
+  const forwardedHost = request.headers['x-forwarded-host'];
+  const host = typeof forwardedHost === 'string' ? forwardedHost.split(',')[0]?.trim() : request.headers.host;
+  let originHost: string | undefined;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    originHost = undefined;
+  }
+  if (originHost === undefined || originHost !== host) throw crossSite(`Origin ${origin} is not ${host ?? 'this host'}`);
+}
+
+function crossSite(reason: string): Problem {
+  return new Problem({ status: 403, code: 'request.cross_site', title: 'Forbidden', detail: `Cross-site writes are refused: ${reason}.` });
 }

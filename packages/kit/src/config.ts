@@ -15,6 +15,11 @@ export function readConfig<T extends TSchema>(schema: T, env: NodeJS.ProcessEnv 
   return Value.Clean(schema, candidate) as Static<T>;
 }
 
+/** The variable of every service that believes the identity auth signs (billing, order, notification). */
+export const identityKeyField = {
+  IDENTITY_PUBLIC_KEY: Type.String({ minLength: 1, description: "auth's Ed25519 public key (PEM, or its SPKI DER in base64): a request's caller is the one its X-Identity-Token signs." }),
+};
+
 /**
  * The variables every service with a database reads, with the same defaults and descriptions; a
  * service's schema spreads these and adds its own.

@@ -6,6 +6,7 @@ export * from './app.js';
 export * from './run.js';
 export { loggerOptions } from './logger.js';
 export * from './amount.js';
-export { createMetricsRegistry, type MetricsRegistryOptions, type Registry } from './metrics.js';
+export { createMetricsRegistry, listenForMetrics, type MetricsRegistryOptions, type Registry } from './metrics.js';
 export { currentTraceFields, runInSpan } from './spans.js';
 export * from './page.js';
+export * from './request-target.js';

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 
 export type { Registry } from 'prom-client';
@@ -29,7 +30,7 @@ const LABELS = ['method', 'route', 'status_code'] as const;
  * one series per order id would grow without bound. Paths no route matches share `route="unmatched"`.
  * Serves the registry at GET /metrics, which no edge routes from outside.
  */
-export function registerMetrics(app: FastifyInstance, registry: Registry): void {
+export function registerMetrics(app: FastifyInstance, registry: Registry, options: { serve: boolean }): void {
   const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests answered, by route pattern and status.', labelNames: LABELS, registers: [registry] });
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -50,5 +51,27 @@ export function registerMetrics(app: FastifyInstance, registry: Registry): void 
     done();
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  if (options.serve) app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+}
+
+/**
+ * /metrics on a listener of its own, for a process whose own port is public (the gateway): the
+ * numbers, and the Node version in them, are for Prometheus, not for every client.
+ */
+export async function listenForMetrics(registry: Registry, address: { host: string; port: number }): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || request.url !== '/metrics') {
+      response.writeHead(404).end();
+      return;
+    }
+    registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      () => response.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => resolve());
+  });
+  return server;
 }

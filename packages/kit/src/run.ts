@@ -7,6 +7,8 @@ export interface RunOptions {
   port: number;
   /** Closes what main opened (pools, workers) after the server stopped taking requests. */
   onClose?: () => Promise<void>;
+  /** How long a client may take to send a request's headers, and the whole request. */
+  timeouts?: { headersMs: number; requestMs: number };
 }
 
 /**
@@ -17,8 +19,8 @@ export interface RunOptions {
 export async function runService(app: FastifyInstance, options: RunOptions): Promise<void> {
   // Slightly longer keep-alive than the callers' pools so the server never closes a socket a peer is reusing.
   app.server.keepAliveTimeout = 65_000;
-  app.server.headersTimeout = 66_000;
-  app.server.requestTimeout = 30_000;
+  app.server.headersTimeout = options.timeouts?.headersMs ?? 66_000;
+  app.server.requestTimeout = options.timeouts?.requestMs ?? 30_000;
 
   closeWithGrace({ delay: 20_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an uncaught error');

@@ -1,5 +1,27 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createIdentitySigner, encodeIdentityHeaders, type Identity } from './identity.js';
+
+export interface TestIdentities {
+  /** Give this to the app under test: it believes what `headersFor` signs. */
+  publicKey: KeyObject;
+  /** The headers the edge passes on for this user, signed as auth signs them. */
+  headersFor(userId: number, fields?: Partial<Omit<Identity, 'userId'>>): Promise<Record<string, string>>;
+}
+
+/** A key pair of its own for a component test, standing in for auth's. */
+export function createTestIdentities(): TestIdentities {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const signer = createIdentitySigner(privateKey, 600);
+  return {
+    publicKey,
+    async headersFor(userId, fields = {}) {
+      const identity = { userId, login: `user${userId}`, email: `user${userId}@example.com`, firstName: '', lastName: '', ...fields };
+      return encodeIdentityHeaders(identity, await signer.sign(identity));
+    },
+  };
+}
 
 export interface RecordedCall {
   method: string;

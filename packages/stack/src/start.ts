@@ -33,6 +33,8 @@ const system = await startSystem({
   adminUrl,
   databaseUrls,
   gatewayPort,
+  // Beside the service ports (8081–8084 by default), never on the gateway's public one.
+  gatewayMetricsPort: servicePortBase + SERVICES.length,
   servicePortBase,
   internalToken: env.INTERNAL_TOKEN ?? randomBytes(24).toString('base64url'),
   logLevel: env.LOG_LEVEL ?? 'info',
@@ -49,7 +51,7 @@ orderflow is up: ${system.gatewayUrl}
   try:   curl -i -X POST ${system.gatewayUrl}/register -H 'content-type: application/json' \\
            -d '{"login":"ada","password":"correct horse","email":"ada@example.com"}'
   API docs (OpenAPI) of each service: ${services.map((p) => `${p.url}/docs (${p.service})`).join(', ')}
-  Prometheus metrics: ${system.processes.map((p) => `${p.url}/metrics (${p.service})`).join(', ')}
+  Prometheus metrics: ${system.processes.map((p) => `${p.metricsUrl}/metrics (${p.service})`).join(', ')}
   Traces: ${env.OTEL_EXPORTER_OTLP_ENDPOINT ? `sent to ${env.OTEL_EXPORTER_OTLP_ENDPOINT}` : 'off; set OTEL_EXPORTER_OTLP_ENDPOINT to an OTLP/HTTP collector to send them'}
   Ctrl+C stops everything.
 `);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,6 +18,8 @@ export interface SystemOptions {
   databaseUrls?: Partial<Record<ServiceName, string>>;
   databasePrefix?: string;
   gatewayPort?: number;
+  /** Port of the gateway's /metrics, which stays off its public port. A free port when absent. */
+  gatewayMetricsPort?: number;
   /** First port of the services; each process takes the next. Free ports when absent. */
   servicePortBase?: number;
   /** Processes per service, all behind the gateway. */
@@ -40,6 +43,8 @@ export interface ServiceProcess {
   index: number;
   port: number;
   url: string;
+  /** Where its Prometheus /metrics is: its own port, or for the gateway, a port of its own. */
+  metricsUrl: string;
   child: ChildProcess | undefined;
   env: Record<string, string>;
 }
@@ -85,15 +90,23 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   for (const service of SERVICES) {
     for (let index = 0; index < replicas; index++) {
       const port = await takePort();
-      processes.push({ service, index, port, url: `http://127.0.0.1:${port}`, child: undefined, env: {} });
+      const url = `http://127.0.0.1:${port}`;
+      processes.push({ service, index, port, url, metricsUrl: url, child: undefined, env: {} });
     }
   }
   const urlsOf = (service: ServiceName) => processes.filter((p) => p.service === service).map((p) => p.url).join(',');
   const common = { HOST: '127.0.0.1', INTERNAL_TOKEN: options.internalToken, LOG_LEVEL: options.logLevel ?? 'info', ...options.env };
+  // A key pair per boot: auth signs identities with the private half, the other services verify.
+  const identityKeys = generateKeyPairSync('ed25519');
+  const identityEnv = (service: ServiceName): Record<string, string> =>
+    service === 'auth'
+      ? { IDENTITY_PRIVATE_KEY: identityKeys.privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64') }
+      : { IDENTITY_PUBLIC_KEY: identityKeys.publicKey.export({ type: 'spki', format: 'der' }).toString('base64') };
   for (const process of processes) {
     const service = process.service as ServiceName;
     process.env = {
       ...common,
+      ...identityEnv(service),
       OTEL_SERVICE_NAME: service,
       PORT: String(process.port),
       DATABASE_URL: databaseUrls[service],
@@ -104,16 +117,19 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     };
   }
   const gatewayPort = options.gatewayPort ?? (await findFreePort());
+  const gatewayMetricsPort = options.gatewayMetricsPort ?? (await findFreePort());
   const gateway: ServiceProcess = {
     service: 'gateway',
     index: 0,
     port: gatewayPort,
     url: `http://127.0.0.1:${gatewayPort}`,
+    metricsUrl: `http://127.0.0.1:${gatewayMetricsPort}`,
     child: undefined,
     env: {
       ...common,
       OTEL_SERVICE_NAME: 'gateway',
       PORT: String(gatewayPort),
+      METRICS_PORT: String(gatewayMetricsPort),
       AUTH_URL: urlsOf('auth'),
       BILLING_URL: urlsOf('billing'),
       ORDER_URL: urlsOf('order'),

@@ -1,5 +1,5 @@
 import cookie from '@fastify/cookie';
-import { createServiceApp, type Registry, type ServiceApp } from '@orderflow/kit';
+import { createServiceApp, type IdentitySigner, type Registry, type ServiceApp } from '@orderflow/kit';
 import { isDatabaseReachable } from '@orderflow/db';
 import { registerAuthRoutes, type CookiePolicy } from './routes/auth.routes.js';
 import type { AuthDeps } from './domain/deps.js';
@@ -7,6 +7,13 @@ import type { AuthDeps } from './domain/deps.js';
 export interface AuthAppOptions {
   deps: AuthDeps;
   cookie: CookiePolicy;
+  /** Signs the identity that the forward-auth answer carries to the services. */
+  identitySigner: IdentitySigner;
+  /**
+   * Addresses (or CIDR ranges) of the edge: only their X-Forwarded-For names the client, so a caller
+   * that reaches auth directly cannot pick the address its failed logins are counted against.
+   */
+  trustedProxies: string[];
   logLevel?: string | false;
   /** Served at /metrics; absent, the app gets one of its own. */
   metricsRegistry?: Registry;
@@ -18,11 +25,9 @@ export function buildAuthApp(options: AuthAppOptions): ServiceApp {
     logLevel: options.logLevel,
     isReady: () => isDatabaseReachable(options.deps.db),
     metricsRegistry: options.metricsRegistry,
-    // auth is reached only through the edge, which sets X-Forwarded-For to the client's address:
-    // trusting exactly that one hop gives request.ip the client, whatever the client itself sent.
-    fastify: { trustProxy: (_address: string, hop: number) => hop < 1 },
+    fastify: { trustProxy: options.trustedProxies },
   });
   app.register(cookie);
-  app.register(async (scope) => registerAuthRoutes(scope as ServiceApp, options.deps, options.cookie));
+  app.register(async (scope) => registerAuthRoutes(scope as ServiceApp, options.deps, options.cookie, options.identitySigner));
   return app;
 }

@@ -6,6 +6,9 @@ export const AuthConfigSchema = Type.Object({
   BILLING_URL: Type.String({ default: 'http://127.0.0.1:8082', description: 'Base URL of billing, which opens an account for each new user.' }),
   SESSION_IDLE_SECONDS: Type.Integer({ default: 1800, minimum: 60, description: 'A session unused this long expires.' }),
   SESSION_ABSOLUTE_SECONDS: Type.Integer({ default: 43200, minimum: 60, description: 'A session expires this long after login, however active.' }),
+  IDENTITY_PRIVATE_KEY: Type.String({ minLength: 1, description: "Ed25519 private key (PEM, or its PKCS#8 DER in base64) that signs the identity in forward-auth answers; the services hold its public half." }),
+  IDENTITY_TOKEN_SECONDS: Type.Integer({ default: 60, minimum: 35, maximum: 600, description: "How long a signed identity is valid; above the gateway's longest session cache (30 s)." }),
+  TRUSTED_PROXIES: Type.String({ default: '127.0.0.1,::1', description: 'Comma-separated addresses or CIDR ranges of the edge, whose X-Forwarded-For names the client; in Kubernetes, the ingress controller pods.' }),
   COOKIE_SECURE: Type.Boolean({ default: false, description: 'Mark the session cookie Secure (on behind HTTPS, as in Kubernetes).' }),
 });
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createPool, migrate } from '@orderflow/db';
 import { createPeerClient } from '@orderflow/http-client';
-import { createMetricsRegistry, runService } from '@orderflow/kit';
+import { createIdentitySigner, createMetricsRegistry, readIdentityKey, runService } from '@orderflow/kit';
 import { buildAuthApp } from './app.js';
 import { readAuthConfig } from './config.js';
 import { createBillingClient } from './clients/billing.client.js';
@@ -16,6 +16,8 @@ const app = buildAuthApp({
   logLevel: config.LOG_LEVEL,
   metricsRegistry: createMetricsRegistry({ app: 'auth', processMetrics: true }),
   cookie: { secure: config.COOKIE_SECURE, maxAgeSeconds: config.SESSION_ABSOLUTE_SECONDS },
+  identitySigner: createIdentitySigner(readIdentityKey('private', config.IDENTITY_PRIVATE_KEY), config.IDENTITY_TOKEN_SECONDS),
+  trustedProxies: config.TRUSTED_PROXIES.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''),
   deps: {
     db,
     billing: createBillingClient(billingPeer),

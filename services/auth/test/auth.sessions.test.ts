@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createIdentityVerifier } from '@orderflow/kit';
 import { newUser, registerAndLogIn, SESSION_POLICY, startAuth, THROTTLE_POLICY, type AuthTestContext } from './helper.js';
 
 describe('sessions: POST /login, GET /auth, GET /logout', () => {
@@ -55,6 +56,15 @@ describe('sessions: POST /login, GET /auth, GET /logout', () => {
     assert.deepEqual(response.json(), { id, login: user.login, email: user.email, first_name: 'Ада', last_name: 'Lovelace' });
   });
 
+  test('when the session is valid, then /auth answers an identity signed with auth\'s key that a service reads back', async () => {
+    const { id, user, token } = await registerAndLogIn(context);
+
+    const response = await authWithCookie(token);
+
+    const verify = createIdentityVerifier(context.identityPublicKey);
+    assert.deepEqual(await verify(String(response.headers['x-identity-token'])), { userId: id, login: user.login, email: user.email, firstName: 'Ада', lastName: 'Lovelace' });
+  });
+
   test('when an API client sends the session as a Bearer token, then /auth accepts it', async () => {
     const { id, token } = await registerAndLogIn(context);
 
@@ -75,6 +85,7 @@ describe('sessions: POST /login, GET /auth, GET /logout', () => {
       assert.equal(response.statusCode, 401);
       assert.equal(response.json().code, 'auth.unauthenticated');
       assert.equal(response.headers['x-userid'], undefined);
+      assert.equal(response.headers['x-identity-token'], undefined);
     });
   }
 

@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@orderflow/db';
 import { startStubPeer, type StubPeer } from '@orderflow/kit/testing';
 import { createPeerClient } from '@orderflow/http-client';
 import { buildAuthApp } from '../src/app.js';
 import { createBillingClient } from '../src/clients/billing.client.js';
-import type { ServiceApp } from '@orderflow/kit';
+import { createIdentitySigner, type ServiceApp } from '@orderflow/kit';
 
 const migrationsDir = fileURLToPath(new URL('../../migrations', import.meta.url));
 
@@ -14,6 +14,8 @@ export interface AuthTestContext {
   database: TestDatabase;
   billing: StubPeer;
   clock: { now: Date; advanceSeconds(seconds: number): void };
+  /** Verifies the identity auth signs in its forward-auth answers. */
+  identityPublicKey: KeyObject;
   close(): Promise<void>;
 }
 
@@ -31,8 +33,11 @@ export async function startAuth(): Promise<AuthTestContext> {
       clock.now = new Date(clock.now.getTime() + seconds * 1000);
     },
   };
+  const identityKeys = generateKeyPairSync('ed25519');
   const app = buildAuthApp({
     logLevel: false,
+    identitySigner: createIdentitySigner(identityKeys.privateKey, 60),
+    trustedProxies: ['127.0.0.1', '::1'],
     cookie: { secure: false, maxAgeSeconds: SESSION_POLICY.absoluteSeconds },
     deps: {
       db: database.pool,
@@ -48,6 +53,7 @@ export async function startAuth(): Promise<AuthTestContext> {
     database,
     billing,
     clock,
+    identityPublicKey: identityKeys.publicKey,
     async close() {
       await app.close();
       await billingPeer.close();

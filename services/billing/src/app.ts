@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { createMetricsRegistry, createServiceApp, type Registry, type ServiceApp } from '@orderflow/kit';
 import { isDatabaseReachable, type Pool } from '@orderflow/db';
 import { registerBillingRoutes } from './routes/billing.routes.js';
@@ -8,6 +9,8 @@ export interface BillingAppOptions {
   db: Pool;
   internalToken: string;
   logLevel?: string | false;
+  /** auth's public key, which verifies the caller's signed identity. */
+  identityPublicKey: KeyObject;
   /** Served at /metrics with billing's counters added; absent, the app gets one of its own. */
   metricsRegistry?: Registry;
 }
@@ -17,6 +20,7 @@ export function buildBillingApp(options: BillingAppOptions): ServiceApp {
   const app = createServiceApp({
     name: 'billing',
     logLevel: options.logLevel,
+    identityPublicKey: options.identityPublicKey,
     internalToken: options.internalToken,
     isReady: () => isDatabaseReachable(options.db),
     metricsRegistry,

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createPool, migrate } from '@orderflow/db';
-import { createMetricsRegistry, runService } from '@orderflow/kit';
+import { createMetricsRegistry, runService, readIdentityKey } from '@orderflow/kit';
 import { startKeyPurge } from '@orderflow/idempotency';
 import { buildBillingApp } from './app.js';
 import { readBillingConfig } from './config.js';
@@ -10,6 +10,7 @@ if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(ne
 
 const db = createPool(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'billing' });
 const app = buildBillingApp({
+  identityPublicKey: readIdentityKey('public', config.IDENTITY_PUBLIC_KEY),
   db,
   internalToken: config.INTERNAL_TOKEN,
   logLevel: config.LOG_LEVEL,

@@ -1,11 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@orderflow/db';
 import type { ServiceApp } from '@orderflow/kit';
+import { createTestIdentities } from '@orderflow/kit/testing';
 import { buildBillingApp } from '../src/app.js';
 
 const migrationsDir = fileURLToPath(new URL('../../migrations', import.meta.url));
 export const INTERNAL_TOKEN = 'test-internal-token';
 const internal = { authorization: `Bearer ${INTERNAL_TOKEN}` };
+export const identities = createTestIdentities();
 
 export interface BillingTestContext {
   app: ServiceApp;
@@ -15,7 +17,7 @@ export interface BillingTestContext {
 
 export async function startBilling(): Promise<BillingTestContext> {
   const database = await createTestDatabase(migrationsDir);
-  const app = buildBillingApp({ db: database.pool, internalToken: INTERNAL_TOKEN, logLevel: false });
+  const app = buildBillingApp({ db: database.pool, internalToken: INTERNAL_TOKEN, logLevel: false, identityPublicKey: identities.publicKey });
   await app.ready();
   return {
     app,
@@ -35,7 +37,7 @@ export const newOrderId = () => ++nextOrderId;
 export async function openAccount(context: BillingTestContext, topUp = 0): Promise<{ userId: number; headers: Record<string, string> }> {
   const userId = ++nextUserId;
   await context.app.inject({ method: 'PUT', url: `/internal/accounts/${userId}`, headers: internal });
-  const headers = { 'x-userid': String(userId) };
+  const headers = await identities.headersFor(userId);
   if (topUp !== 0) await context.app.inject({ method: 'POST', url: '/billing/change', headers, payload: { amount: topUp } });
   return { userId, headers };
 }

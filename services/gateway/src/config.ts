@@ -8,6 +8,7 @@ const UpstreamList = (fallback: string, description: string) =>
 export const GatewayConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1', description: 'Interface to listen on.' }),
   PORT: Type.Integer({ default: 8080, description: 'Port to listen on: the one public port of the system.' }),
+  METRICS_PORT: Type.Integer({ default: 9080, description: "Port of the gateway's Prometheus /metrics, on HOST; kept off the public port." }),
   AUTH_URL: UpstreamList('http://127.0.0.1:8081', 'Base URL of auth: public auth routes and the forward-auth check.'),
   BILLING_URL: UpstreamList('http://127.0.0.1:8082', 'Base URL of billing.'),
   ORDER_URL: UpstreamList('http://127.0.0.1:8083', 'Base URL of order.'),
@@ -15,6 +16,12 @@ export const GatewayConfigSchema = Type.Object({
   LOG_LEVEL: Type.String({ default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' }),
   SESSION_CACHE_MS: Type.Integer({ default: 5000, minimum: 0, maximum: 30000, description: "How long auth's answer for a session is reused; 0 asks auth on every request. Logout revokes at once." }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'How long to wait for an upstream answer.' }),
+  HEADERS_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: "How long a client may take to send a request's headers before its connection is closed." }),
+  REQUEST_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 100, description: 'How long a client may take to send a whole request.' }),
+  // argon2 makes each attempt cost ~25 ms of CPU: ten per ten seconds is plenty for a person, and a
+  // flood from one address cannot take the CPU that other users' logins need.
+  CREDENTIAL_RATE_LIMIT: Type.Integer({ default: 10, minimum: 1, description: 'POST /register and /login attempts one client address may make per window, together.' }),
+  CREDENTIAL_RATE_WINDOW_MS: Type.Integer({ default: 10000, minimum: 1000, description: 'The window of CREDENTIAL_RATE_LIMIT.' }),
   // From dist/src/config.js up to the repository root.
   WEB_DIR: Type.String({ default: fileURLToPath(new URL('../../../../web/dist', import.meta.url)), description: 'The built storefront (`npm run build`), served at / and /assets/*.' }),
 });

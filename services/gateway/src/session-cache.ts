@@ -56,18 +56,3 @@ export function createSessionCache(options: { ttlMs: number; maxEntries?: number
     },
   };
 }
-
-/** The session id auth will read: the `session_id` cookie first, else an `Authorization: Bearer`. */
-export function sessionTokenOf(cookie: string | undefined, authorization: string | undefined): string | undefined {
-  if (cookie !== undefined) {
-    for (const pair of cookie.split(';')) {
-      const separator = pair.indexOf('=');
-      if (separator !== -1 && pair.slice(0, separator).trim() === 'session_id') {
-        const value = pair.slice(separator + 1).trim();
-        if (value !== '') return value;
-        break;
-      }
-    }
-  }
-  return authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined;
-}

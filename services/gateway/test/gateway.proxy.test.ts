@@ -34,7 +34,7 @@ describe('gateway routing and forward auth', () => {
       order: createUpstream('order', [deadUrl, order.url]),
       notification: createUpstream('notification', [notification.url]),
     };
-    app = buildGatewayApp({ upstreams, forwardAuth: createForwardAuth(upstreams.auth, 1000, createSessionCache({ ttlMs: 0 })), upstreamTimeoutMs: 1000, logLevel: false });
+    app = buildGatewayApp({ upstreams, forwardAuth: createForwardAuth(upstreams.auth, 1000, createSessionCache({ ttlMs: 0 })), upstreamTimeoutMs: 1000, credentialRateLimit: { max: 1000, windowMs: 10_000 }, logLevel: false });
     await app.ready();
   });
   after(async () => {
@@ -135,7 +135,7 @@ describe('gateway with the session cache on', () => {
       order: createUpstream('order', [billing.url]),
       notification: createUpstream('notification', [billing.url]),
     };
-    const app = buildGatewayApp({ upstreams, forwardAuth: createForwardAuth(upstreams.auth, 1000, createSessionCache({ ttlMs: 5000 })), upstreamTimeoutMs: 1000, logLevel: false });
+    const app = buildGatewayApp({ upstreams, forwardAuth: createForwardAuth(upstreams.auth, 1000, createSessionCache({ ttlMs: 5000 })), upstreamTimeoutMs: 1000, credentialRateLimit: { max: 1000, windowMs: 10_000 }, logLevel: false });
     await app.ready();
     const checks = () => authWithHeaders.calls.filter((c) => c.url === '/auth').length;
 

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSessionCache, sessionTokenOf } from '../src/session-cache.js';
+import { createSessionCache } from '../src/session-cache.js';
 
 const identity = { 'x-userid': '7' };
 
@@ -57,21 +57,4 @@ describe('session cache', () => {
 
     assert.equal(cache.get('t'), undefined);
   });
-});
-
-describe('sessionTokenOf', () => {
-  const table: Array<[string | undefined, string | undefined, string | undefined]> = [
-    ['session_id=abc', undefined, 'abc'],
-    ['theme=dark; session_id=abc; x=1', undefined, 'abc'],
-    ['session_id=', 'Bearer xyz', 'xyz'],
-    [undefined, 'Bearer xyz', 'xyz'],
-    ['session_id=abc', 'Bearer xyz', 'abc'],
-    ['other=1', 'Basic Zm9v', undefined],
-    [undefined, undefined, undefined],
-  ];
-  for (const [cookie, authorization, expected] of table) {
-    test(`cookie ${cookie ?? '-'} and authorization ${authorization ?? '-'} give ${expected ?? 'nothing'}`, () => {
-      assert.equal(sessionTokenOf(cookie, authorization), expected);
-    });
-  }
 });

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { createServiceApp, type Registry, type ServiceApp } from '@orderflow/kit';
 import { isDatabaseReachable, type Pool } from '@orderflow/db';
 import { registerLetterRoutes } from './routes/letters.routes.js';
@@ -6,6 +7,8 @@ export interface NotificationAppOptions {
   db: Pool;
   internalToken: string;
   logLevel?: string | false;
+  /** auth's public key, which verifies the caller's signed identity. */
+  identityPublicKey: KeyObject;
   /** Served at /metrics; absent, the app gets one of its own. */
   metricsRegistry?: Registry;
 }
@@ -14,6 +17,7 @@ export function buildNotificationApp(options: NotificationAppOptions): ServiceAp
   const app = createServiceApp({
     name: 'notification',
     logLevel: options.logLevel,
+    identityPublicKey: options.identityPublicKey,
     internalToken: options.internalToken,
     isReady: () => isDatabaseReachable(options.db),
     metricsRegistry: options.metricsRegistry,

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
-import { readConfig, serviceConfigFields } from '@orderflow/kit';
+import { identityKeyField, readConfig, serviceConfigFields } from '@orderflow/kit';
 
 export const NotificationConfigSchema = Type.Object({
+  ...identityKeyField,
   ...serviceConfigFields('notification', 8084),
 });
 

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createPool, migrate } from '@orderflow/db';
-import { createMetricsRegistry, runService } from '@orderflow/kit';
+import { createMetricsRegistry, runService, readIdentityKey } from '@orderflow/kit';
 import { buildNotificationApp } from './app.js';
 import { readNotificationConfig } from './config.js';
 
@@ -9,6 +9,7 @@ if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(ne
 
 const db = createPool(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'notification' });
 const app = buildNotificationApp({
+  identityPublicKey: readIdentityKey('public', config.IDENTITY_PUBLIC_KEY),
   db,
   internalToken: config.INTERNAL_TOKEN,
   logLevel: config.LOG_LEVEL,

@@ -3,17 +3,19 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, type TestDatabase } from '@orderflow/db';
 import type { ServiceApp } from '@orderflow/kit';
+import { createTestIdentities } from '@orderflow/kit/testing';
 import { buildNotificationApp } from '../src/app.js';
 
 const internal = { authorization: 'Bearer test-internal-token' };
 let nextId = Math.floor(Math.random() * 1e9);
+const identities = createTestIdentities();
 
 describe('POST /internal/letters and GET /notification', () => {
   let app: ServiceApp;
   let database: TestDatabase;
   before(async () => {
     database = await createTestDatabase(fileURLToPath(new URL('../../migrations', import.meta.url)));
-    app = buildNotificationApp({ db: database.pool, internalToken: 'test-internal-token', logLevel: false });
+    app = buildNotificationApp({ db: database.pool, internalToken: 'test-internal-token', logLevel: false, identityPublicKey: identities.publicKey });
     await app.ready();
   });
   after(async () => {
@@ -36,7 +38,7 @@ describe('POST /internal/letters and GET /notification', () => {
     await deliver(letterFor(userId, 1));
     await deliver({ ...letterFor(userId, 2, 'order.failed'), message: 'Order #2 Failed' });
 
-    const response = await app.inject({ method: 'GET', url: '/notification', headers: { 'x-userid': String(userId) } });
+    const response = await app.inject({ method: 'GET', url: '/notification', headers: await identities.headersFor(userId) });
 
     assert.equal(response.statusCode, 200);
     const letters = response.json();
@@ -47,7 +49,8 @@ describe('POST /internal/letters and GET /notification', () => {
   test('when a user has many letters, then a page of the newest comes back: 20 by default, ?limit up to 100', async () => {
     const userId = ++nextId;
     for (let orderId = 1; orderId <= 25; orderId++) await deliver(letterFor(userId, orderId));
-    const read = (query: string) => app.inject({ method: 'GET', url: `/notification${query}`, headers: { 'x-userid': String(userId) } });
+    const headers = await identities.headersFor(userId);
+    const read = (query: string) => app.inject({ method: 'GET', url: `/notification${query}`, headers });
 
     const byDefault = await read('');
     const five = await read('?limit=5');
@@ -74,7 +77,7 @@ describe('POST /internal/letters and GET /notification', () => {
     const owner = ++nextId;
     await deliver(letterFor(owner, 9));
 
-    const response = await app.inject({ method: 'GET', url: '/notification', headers: { 'x-userid': String(++nextId) } });
+    const response = await app.inject({ method: 'GET', url: '/notification', headers: await identities.headersFor(++nextId) });
 
     assert.deepEqual(response.json(), []);
   });
@@ -89,8 +92,8 @@ describe('POST /internal/letters and GET /notification', () => {
     assert.equal(rows[0].n, 0);
   });
 
-  test('when there is no identity, then GET /notification is 401', async () => {
-    const response = await app.inject({ method: 'GET', url: '/notification', headers: { 'x-userid': 'abc' } });
+  test('when a request claims a user with a bare X-UserId and no signed identity, then 401', async () => {
+    const response = await app.inject({ method: 'GET', url: '/notification', headers: { 'x-userid': String(++nextId) } });
 
     assert.equal(response.statusCode, 401);
   });

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { createServiceApp, type Registry, type ServiceApp } from '@orderflow/kit';
 import { isDatabaseReachable } from '@orderflow/db';
 import { registerOrderRoutes } from './routes/orders.routes.js';
@@ -8,10 +9,12 @@ export interface OrderAppOptions {
   /** The registry `deps.metrics` counts into, served at /metrics. */
   metricsRegistry?: Registry;
   logLevel?: string | false;
+  /** auth's public key, which verifies the caller's signed identity. */
+  identityPublicKey: KeyObject;
 }
 
 export function buildOrderApp(options: OrderAppOptions): ServiceApp {
-  const app = createServiceApp({ name: 'order', logLevel: options.logLevel, metricsRegistry: options.metricsRegistry, isReady: () => isDatabaseReachable(options.deps.db) });
+  const app = createServiceApp({ name: 'order', logLevel: options.logLevel, identityPublicKey: options.identityPublicKey, metricsRegistry: options.metricsRegistry, isReady: () => isDatabaseReachable(options.deps.db) });
   registerOrderRoutes(app, { ...options.deps, log: app.log });
   return app;
 }

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
-import { readConfig, serviceConfigFields } from '@orderflow/kit';
+import { identityKeyField, readConfig, serviceConfigFields } from '@orderflow/kit';
 
 export const OrderConfigSchema = Type.Object({
+  ...identityKeyField,
   ...serviceConfigFields('order', 8083),
   BILLING_URL: Type.String({ default: 'http://127.0.0.1:8082', description: 'Base URL of billing, which charges and refunds orders.' }),
   NOTIFICATION_URL: Type.String({ default: 'http://127.0.0.1:8084', description: 'Base URL of notification, which stores the letters.' }),

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createPool, migrate } from '@orderflow/db';
 import { createPeerClient } from '@orderflow/http-client';
-import { createMetricsRegistry, runService } from '@orderflow/kit';
+import { createMetricsRegistry, runService, readIdentityKey } from '@orderflow/kit';
 import { startKeyPurge } from '@orderflow/idempotency';
 import { buildOrderApp } from './app.js';
 import { readOrderConfig } from './config.js';
@@ -25,7 +25,7 @@ const deps = {
   metrics: createOrderMetrics(metricsRegistry, db),
 };
 
-const app = buildOrderApp({ deps, metricsRegistry, logLevel: config.LOG_LEVEL });
+const app = buildOrderApp({ deps, metricsRegistry, logLevel: config.LOG_LEVEL, identityPublicKey: readIdentityKey('public', config.IDENTITY_PUBLIC_KEY) });
 const stopKeyPurge = startKeyPurge(db, (err) => app.log.warn({ err }, 'idempotency key purge failed'));
 const workers = startWorkers({ ...deps, log: app.log }, { intervalMs: config.WORKER_INTERVAL_MS, recoverAfterMs: config.RECOVERY_AFTER_MS });
 

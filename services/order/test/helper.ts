@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@orderflow/db';
-import { startStubPeer, type RecordedCall, type StubPeer } from '@orderflow/kit/testing';
+import { createTestIdentities, startStubPeer, type RecordedCall, type StubPeer } from '@orderflow/kit/testing';
 import { createPeerClient, type PeerClient } from '@orderflow/http-client';
 import { createMetricsRegistry, type ServiceApp } from '@orderflow/kit';
 import { buildOrderApp } from '../src/app.js';
@@ -73,7 +73,7 @@ export async function startOrder(): Promise<OrderTestContext> {
     metrics: createOrderMetrics(metricsRegistry, database.pool),
     log: { warn: () => {}, info: () => {} },
   };
-  const app = buildOrderApp({ deps, metricsRegistry, logLevel: false });
+  const app = buildOrderApp({ deps, metricsRegistry, logLevel: false, identityPublicKey: identities.publicKey });
   await app.ready();
   return {
     app,
@@ -94,9 +94,11 @@ export async function startOrder(): Promise<OrderTestContext> {
 
 let nextUserId = Math.floor(Math.random() * 1e9);
 
-export function newCustomer() {
+export const identities = createTestIdentities();
+
+export async function newCustomer() {
   const userId = ++nextUserId;
-  return { userId, headers: { 'x-userid': String(userId), 'x-email': encodeURIComponent(`user${userId}@example.com`) } };
+  return { userId, headers: await identities.headersFor(userId) };
 }
 
 export async function createOrderFor(context: OrderTestContext, headers: Record<string, string>, price = 3000): Promise<number> {

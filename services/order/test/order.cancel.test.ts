@@ -13,7 +13,7 @@ describe('POST /order/:id/cancel', () => {
   const pay = (orderId: number, headers: Record<string, string>) => context.app.inject({ method: 'PUT', url: `/order/${orderId}/pay`, headers });
 
   test('when the order is new, then it is cancelled without touching billing', async () => {
-    const { headers } = newCustomer();
+    const { headers } = await newCustomer();
     const orderId = await createOrderFor(context, headers, 10);
 
     const response = await cancel(orderId, headers);
@@ -26,7 +26,7 @@ describe('POST /order/:id/cancel', () => {
   });
 
   test('when the order is paid, then it is refunded once, cancelled, and a Cancelled letter is written', async () => {
-    const { userId, headers } = newCustomer();
+    const { userId, headers } = await newCustomer();
     const orderId = await createOrderFor(context, headers, 30);
     await pay(orderId, headers);
 
@@ -41,7 +41,7 @@ describe('POST /order/:id/cancel', () => {
   });
 
   test('when the order failed or is already cancelled, then 409', async () => {
-    const { headers } = newCustomer();
+    const { headers } = await newCustomer();
     const failed = await createOrderFor(context, headers, 6000);
     await pay(failed, headers);
     const cancelled = await createOrderFor(context, headers, 1);
@@ -56,8 +56,8 @@ describe('POST /order/:id/cancel', () => {
   });
 
   test("when cancelling someone else's order, then 404 and nothing changes", async () => {
-    const alice = newCustomer();
-    const bob = newCustomer();
+    const alice = await newCustomer();
+    const bob = await newCustomer();
     const orderId = await createOrderFor(context, alice.headers, 10);
     await pay(orderId, alice.headers);
 
@@ -68,7 +68,7 @@ describe('POST /order/:id/cancel', () => {
   });
 
   test('when a cancelled order is paid, then 409 and billing is not asked', async () => {
-    const { headers } = newCustomer();
+    const { headers } = await newCustomer();
     const orderId = await createOrderFor(context, headers, 10);
     await cancel(orderId, headers);
 

@@ -10,7 +10,7 @@ describe('POST /order, GET /order, GET /order/:id', () => {
   after(() => context.close());
 
   test('when the price is valid, then a new order with an integer id is created', async () => {
-    const { userId, headers } = newCustomer();
+    const { userId, headers } = await newCustomer();
 
     const response = await context.app.inject({ method: 'POST', url: '/order', headers, payload: { price: 3000 } });
 
@@ -41,7 +41,7 @@ describe('POST /order, GET /order, GET /order/:id', () => {
   ];
   for (const [situation, payload] of invalid) {
     test(`when ${situation}, then 400 problem and no order`, async () => {
-      const { headers } = newCustomer();
+      const { headers } = await newCustomer();
 
       const response = await context.app.inject({ method: 'POST', url: '/order', headers: { ...headers, 'content-type': 'application/json' }, payload });
 
@@ -53,8 +53,8 @@ describe('POST /order, GET /order, GET /order/:id', () => {
   }
 
   test("when listing, then only the caller's orders come, newest first", async () => {
-    const alice = newCustomer();
-    const bob = newCustomer();
+    const alice = await newCustomer();
+    const bob = await newCustomer();
     await context.app.inject({ method: 'POST', url: '/order', headers: alice.headers, payload: { price: 1 } });
     await context.app.inject({ method: 'POST', url: '/order', headers: alice.headers, payload: { price: 2 } });
     await context.app.inject({ method: 'POST', url: '/order', headers: bob.headers, payload: { price: 3 } });
@@ -65,8 +65,8 @@ describe('POST /order, GET /order, GET /order/:id', () => {
   });
 
   test("when reading someone else's order, then 404, never 403", async () => {
-    const alice = newCustomer();
-    const bob = newCustomer();
+    const alice = await newCustomer();
+    const bob = await newCustomer();
     const created = await context.app.inject({ method: 'POST', url: '/order', headers: alice.headers, payload: { price: 1 } });
 
     const response = await context.app.inject({ method: 'GET', url: `/order/${created.json().id}`, headers: bob.headers });
@@ -76,7 +76,7 @@ describe('POST /order, GET /order, GET /order/:id', () => {
   });
 
   test('when the id is not a number, then 400', async () => {
-    const { headers } = newCustomer();
+    const { headers } = await newCustomer();
 
     const response = await context.app.inject({ method: 'GET', url: '/order/abc', headers });
 

@@ -16,7 +16,7 @@ describe('POST /order with an Idempotency-Key', () => {
     (await context.database.pool.query('SELECT count(*)::int AS n FROM orders WHERE user_id = $1', [userId])).rows[0].n as number;
 
   test('when a create is retried with the same key, then the same order comes back and only one exists', async () => {
-    const { userId, headers } = newCustomer();
+    const { userId, headers } = await newCustomer();
     const key = randomUUID();
 
     const first = await create(headers, key, 3000);
@@ -29,7 +29,7 @@ describe('POST /order with an Idempotency-Key', () => {
   });
 
   test('when 30 creates with one key race, then one order is created', async () => {
-    const { userId, headers } = newCustomer();
+    const { userId, headers } = await newCustomer();
     const key = randomUUID();
 
     const responses = await Promise.all(Array.from({ length: 30 }, () => create(headers, key, 10)));
@@ -40,7 +40,7 @@ describe('POST /order with an Idempotency-Key', () => {
   });
 
   test('when a create is in flight, then a duplicate gets 409 and never a second order', async () => {
-    const { userId, headers } = newCustomer();
+    const { userId, headers } = await newCustomer();
     const key = randomUUID();
     const blocker = await context.database.pool.connect();
     await blocker.query('BEGIN');
@@ -58,7 +58,7 @@ describe('POST /order with an Idempotency-Key', () => {
   });
 
   test('when the same key comes with another price, then 422 and no second order', async () => {
-    const { userId, headers } = newCustomer();
+    const { userId, headers } = await newCustomer();
     const key = randomUUID();
     await create(headers, key, 10);
 

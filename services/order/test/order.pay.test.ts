@@ -15,7 +15,7 @@ describe('PUT /order/:id/pay', () => {
   const paymentCalls = (orderId: number) => context.billing.calls.filter((c) => c.url === '/internal/payments' && (c.body as { order_id: number }).order_id === orderId).length;
 
   test('when billing charges, then the order is processing and a Processing letter is delivered', async () => {
-    const { userId, headers } = newCustomer();
+    const { userId, headers } = await newCustomer();
     const orderId = await createOrderFor(context, headers, 3000);
 
     const response = await pay(orderId, headers);
@@ -33,7 +33,7 @@ describe('PUT /order/:id/pay', () => {
   });
 
   test('when billing refuses, then the order failed with billing ERROR and a Failed letter', async () => {
-    const { headers } = newCustomer();
+    const { headers } = await newCustomer();
     const orderId = await createOrderFor(context, headers, 6000);
 
     const response = await pay(orderId, headers);
@@ -45,7 +45,7 @@ describe('PUT /order/:id/pay', () => {
   });
 
   test('when paying again, then the same outcome comes back without asking billing again', async () => {
-    const { headers } = newCustomer();
+    const { headers } = await newCustomer();
     const orderId = await createOrderFor(context, headers, 10);
     const first = await pay(orderId, headers);
 
@@ -58,7 +58,7 @@ describe('PUT /order/:id/pay', () => {
   });
 
   test('when 100 pays of one order race, then all answer 200 with one outcome and one letter is written', async () => {
-    const { headers } = newCustomer();
+    const { headers } = await newCustomer();
     const orderId = await createOrderFor(context, headers, 10);
 
     const responses = await Promise.all(Array.from({ length: 100 }, () => pay(orderId, headers)));
@@ -68,8 +68,8 @@ describe('PUT /order/:id/pay', () => {
   });
 
   test("when paying someone else's order, then 404 and the order is untouched", async () => {
-    const alice = newCustomer();
-    const bob = newCustomer();
+    const alice = await newCustomer();
+    const bob = await newCustomer();
     const orderId = await createOrderFor(context, alice.headers, 10);
 
     const response = await pay(orderId, bob.headers);
@@ -81,7 +81,7 @@ describe('PUT /order/:id/pay', () => {
   });
 
   test('when billing is down, then 503 and the order stays payable; paying after it is back charges once', async () => {
-    const { headers } = newCustomer();
+    const { headers } = await newCustomer();
     const orderId = await createOrderFor(context, headers, 10);
     context.billing.respondWith(() => ({ status: 503 }));
 
@@ -98,7 +98,7 @@ describe('PUT /order/:id/pay', () => {
   });
 
   test('when an order is left pending, then the recovery loop settles it with the same key and never charges twice', async () => {
-    const { userId, headers } = newCustomer();
+    const { userId, headers } = await newCustomer();
     const orderId = await createOrderFor(context, headers, 10);
     // Billing charged, but the answer never reached order (it timed out or order died).
     context.billing.respondWith((call) => {
@@ -118,7 +118,7 @@ describe('PUT /order/:id/pay', () => {
   });
 
   test('when notification is down, then the order still completes and the letter arrives exactly once later', async () => {
-    const { headers } = newCustomer();
+    const { headers } = await newCustomer();
     const orderId = await createOrderFor(context, headers, 10);
     context.notification.respondWith(() => ({ status: 503 }));
 

@@ -1,13 +1,11 @@
 import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { encodeIdentityHeaders, ProblemSchema, unauthorized, type ServiceApp } from '@orderflow/kit';
+import { encodeIdentityHeaders, ProblemSchema, readSessionToken, SESSION_COOKIE, unauthorized, type IdentitySigner, type ServiceApp } from '@orderflow/kit';
 import { registerUser } from '../domain/register-user.js';
 import { logIn } from '../domain/log-in.js';
 import { authenticateSession, logOut } from '../domain/authenticate-session.js';
 import type { AuthDeps } from '../domain/deps.js';
 import type { User } from '../store/users.store.js';
-
-export const SESSION_COOKIE = 'session_id';
 
 const LoginSchema = Type.String({ minLength: 3, maxLength: 64, pattern: '^[A-Za-z0-9._@+-]+$', description: 'Letters, digits and . _ @ + -' });
 // 8 to 128 characters: long passphrases are welcome, unbounded ones would be a hashing DoS.
@@ -48,19 +46,11 @@ function toProfile(user: User) {
   return { id: user.id, login: user.login, email: user.email, first_name: user.firstName, last_name: user.lastName };
 }
 
-/** The session id from the cookie, or from `Authorization: Bearer` for API clients. */
-export function readSessionToken(request: FastifyRequest): string | undefined {
-  const fromCookie = request.cookies[SESSION_COOKIE];
-  if (fromCookie !== undefined && fromCookie !== '') return fromCookie;
-  const authorization = request.headers.authorization;
-  return authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined;
-}
-
 function clearSessionCookie(reply: FastifyReply, cookie: CookiePolicy): void {
   reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: cookie.secure });
 }
 
-export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: CookiePolicy): void {
+export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: CookiePolicy, identitySigner: IdentitySigner): void {
   app.post(
     '/register',
     { schema: { tags: ['auth'], summary: 'Create a user and their billing account', body: RegisterBodySchema, response: { 200: UserSchema } } },
@@ -79,7 +69,7 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: Cook
     '/login',
     { schema: { tags: ['auth'], summary: 'Open a session (sets the session_id cookie)', body: LoginBodySchema, response: { 200: UserSchema } } },
     async (request, reply) => {
-      // The client's address as the edge saw it (auth trusts one proxy hop: the edge's X-Forwarded-For).
+      // The client's address as the edge saw it: X-Forwarded-For counts only from TRUSTED_PROXIES.
       const { user, token } = await logIn(deps, request.body.login, request.body.password, request.ip);
       reply.setCookie(SESSION_COOKIE, token, {
         path: '/',
@@ -93,7 +83,7 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: Cook
   );
 
   const logoutHandler = async (request: FastifyRequest, reply: FastifyReply) => {
-    await logOut(deps, readSessionToken(request));
+    await logOut(deps, readSessionToken(request.headers));
     clearSessionCookie(reply, cookie);
     return { status: 'logged_out' as const };
   };
@@ -102,10 +92,11 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: Cook
   app.post('/logout', { schema: logoutSchema }, logoutHandler);
 
   const forwardAuthHandler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const session = await authenticateSession(deps, readSessionToken(request));
+    const session = await authenticateSession(deps, readSessionToken(request.headers));
     if (session === null) throw unauthorized();
     const { user } = session;
-    reply.headers(encodeIdentityHeaders({ userId: user.id, login: user.login, email: user.email, firstName: user.firstName, lastName: user.lastName }));
+    const identity = { userId: user.id, login: user.login, email: user.email, firstName: user.firstName, lastName: user.lastName };
+    reply.headers(encodeIdentityHeaders(identity, await identitySigner.sign(identity)));
     // The session's absolute end, so an edge that remembers this answer never outlives it.
     reply.header('x-session-expires-at', String(session.expiresAt.getTime()));
     reply.header('cache-control', 'no-store');
@@ -116,7 +107,7 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: Cook
     {
       schema: {
         tags: ['auth'],
-        summary: "The caller's profile; the edge's forward-auth endpoint (200 with X-UserId, X-User, X-Email, X-First-Name, X-Last-Name, or 401)",
+        summary: "The caller's profile; the edge's forward-auth endpoint (200 with X-Identity-Token, the signed identity, and X-UserId, X-User, X-Email, X-First-Name, X-Last-Name; or 401)",
         response: { 200: ProfileSchema },
       },
     },

@@ -1,14 +1,14 @@
 import { Type } from 'typebox';
 import { MAX_AMOUNT_MINOR } from '@orderflow/money';
-import type { ServiceApp } from '@orderflow/kit';
+import { ID_PATTERN, MAX_ID, type ServiceApp } from '@orderflow/kit';
 import type { Pool } from '@orderflow/db';
 import { createAccountsStore } from '../store/accounts.store.js';
 import { payForOrder } from '../domain/pay-for-order.js';
 import { refundOrder } from '../domain/refund-order.js';
 import type { BillingMetrics } from '../metrics.js';
 
-const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
-const UserIdParamsSchema = Type.Object({ userId: Type.String({ pattern: '^[1-9][0-9]{0,15}$' }) });
+const Id = Type.Integer({ minimum: 1, maximum: MAX_ID });
+const UserIdParamsSchema = Type.Object({ userId: Type.String({ pattern: ID_PATTERN }) });
 const PaymentBodySchema = Type.Object(
   { order_id: Id, user_id: Id, amount_minor: Type.Integer({ minimum: 1, maximum: MAX_AMOUNT_MINOR }) },
   { additionalProperties: false },

@@ -1,7 +1,8 @@
 import { Agent, request } from 'undici';
-import { IDENTITY_HEADER_NAMES, serviceUnavailable, unauthorized, Problem } from '@orderflow/kit';
+import { decodeJwt } from 'jose';
+import { IDENTITY_HEADER_NAMES, IDENTITY_HEADERS, readSessionToken, serviceUnavailable, unauthorized, Problem } from '@orderflow/kit';
 import { isConnectionRefused, type Upstream } from '../upstreams.js';
-import { sessionTokenOf, type SessionCache } from '../session-cache.js';
+import type { SessionCache } from '../session-cache.js';
 
 export interface ForwardAuthRequest {
   cookie?: string;
@@ -45,7 +46,7 @@ export function createForwardAuth(auth: Upstream, timeoutMs: number, cache: Sess
 
   return {
     async check(incoming) {
-      const token = sessionTokenOf(incoming.cookie, incoming.authorization);
+      const token = readSessionToken(incoming);
       const remembered = token === undefined ? undefined : cache.get(token);
       if (remembered !== undefined) return remembered;
       const askedAt = Date.now();
@@ -71,7 +72,8 @@ export function createForwardAuth(auth: Upstream, timeoutMs: number, cache: Sess
             const value = response.headers[name];
             if (typeof value === 'string') identity[name] = value;
           }
-          const expiresAt = Number(response.headers[SESSION_EXPIRES_HEADER]);
+          // Remembered no longer than the session lives, nor than the signed identity is valid.
+          const expiresAt = Math.min(Number(response.headers[SESSION_EXPIRES_HEADER]), identityExpiresAt(identity[IDENTITY_HEADERS.token]));
           if (token !== undefined && Number.isFinite(expiresAt)) cache.remember(token, identity, askedAt, expiresAt);
           return identity;
         }
@@ -81,9 +83,23 @@ export function createForwardAuth(auth: Upstream, timeoutMs: number, cache: Sess
       }
     },
     revoke(credentials) {
-      const token = sessionTokenOf(credentials.cookie, credentials.authorization);
+      const token = readSessionToken(credentials);
       if (token !== undefined) cache.revoke(token);
     },
     close: () => agent.close(),
   };
+}
+
+/**
+ * When auth's signed identity stops being valid, with a second's margin. Without one there is nothing
+ * to outlive (the services refuse such a request anyway), so the session's own end decides.
+ */
+function identityExpiresAt(token: string | undefined): number {
+  if (token === undefined) return Number.POSITIVE_INFINITY;
+  try {
+    const { exp } = decodeJwt(token);
+    return exp === undefined ? Number.POSITIVE_INFINITY : exp * 1000 - 1000;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }

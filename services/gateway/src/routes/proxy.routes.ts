@@ -1,73 +1,67 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { IDENTITY_HEADER_NAMES, serviceUnavailable, type ServiceApp } from '@orderflow/kit';
+import { canonicalPath, ID_PATTERN, IDENTITY_HEADER_NAMES, Problem, serviceUnavailable, type ServiceApp } from '@orderflow/kit';
 import { isConnectionRefused, type Upstream } from '../upstreams.js';
 import type { ForwardAuth } from '../clients/forward-auth.client.js';
+import { CREDENTIAL_ROUTES, PUBLIC_ROUTES, type UpstreamName } from './public-routes.js';
 
-export interface Upstreams {
-  auth: Upstream;
-  billing: Upstream;
-  order: Upstream;
-  notification: Upstream;
+export type Upstreams = Record<UpstreamName, Upstream>;
+
+export interface CredentialRateLimit {
+  /** Register and login attempts one client address may make per window, together. */
+  max: number;
+  windowMs: number;
 }
 
-/**
- * What the edge exposes, the same table as the Kubernetes ingresses: auth's own routes pass without a
- * session (auth checks what it needs), every other route needs one. `/internal/*` and anything
- * unlisted is a 404 here.
- */
-export const PUBLIC_AUTH_ROUTES = ['/register', '/login', '/logout', '/signin', '/auth'] as const;
-export const PROTECTED_ROUTES = [
-  { paths: ['/billing/*'], service: 'billing' },
-  { paths: ['/order', '/order/*'], service: 'order' },
-  { paths: ['/notification', '/notification/*'], service: 'notification' },
-] as const;
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The one spelling of the request's path that the edge matched and forwards. */
+    forwardPath: string;
+  }
+}
 
-const PROXY_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const IdParamsSchema = { type: 'object', properties: { id: { type: 'string', pattern: ID_PATTERN } } } as const;
 
-export function registerProxyRoutes(app: ServiceApp, upstreams: Upstreams, forwardAuth: ForwardAuth, timeoutMs: number): void {
+export function registerProxyRoutes(app: ServiceApp, upstreams: Upstreams, forwardAuth: ForwardAuth, options: { timeoutMs: number; credentialRateLimit: CredentialRateLimit }): void {
   // Bodies pass through untouched (the services validate them) and are kept as bytes, so a request
   // can be resent to another replica when the first refused the connection.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  for (const path of PUBLIC_AUTH_ROUTES) {
+  for (const route of PUBLIC_ROUTES) {
+    const upstream = upstreams[route.service];
     app.route({
-      method: PROXY_METHODS,
-      url: path,
+      method: route.method,
+      url: route.url,
+      schema: route.url.includes(':id') ? { params: IdParamsSchema } : undefined,
+      config: CREDENTIAL_ROUTES.includes(route.url)
+        ? { rateLimit: { max: options.credentialRateLimit.max, timeWindow: options.credentialRateLimit.windowMs, groupId: 'credentials' } }
+        : undefined,
       // auth has revoked the session by the time its logout answer passes here: forget it before the
       // client can send its next request.
-      onSend: path === '/logout' ? async (request) => forwardAuth.revoke(request.headers) : undefined,
-      handler: (request, reply) => forward(request, reply, upstreams.auth, {}),
+      onSend: route.url === '/logout' ? async (request) => forwardAuth.revoke(request.headers) : undefined,
+      handler: route.needsSession
+        ? async (request, reply) => {
+            const identity = await forwardAuth.check({
+              cookie: request.headers.cookie,
+              authorization: request.headers.authorization,
+              requestId: request.id,
+              originalMethod: request.method,
+              originalUri: request.forwardPath + queryOf(request.url),
+              clientIp: request.ip,
+            });
+            return forward(request, reply, upstream, identity, { dropCredentials: true });
+          }
+        : (request, reply) => forward(request, reply, upstream, {}),
     });
   }
 
-  for (const route of PROTECTED_ROUTES) {
-    for (const path of route.paths) {
-      app.route({
-        method: PROXY_METHODS,
-        url: path,
-        handler: async (request, reply) => {
-          const identity = await forwardAuth.check({
-            cookie: request.headers.cookie,
-            authorization: request.headers.authorization,
-            requestId: request.id,
-            originalMethod: request.method,
-            originalUri: request.url,
-            clientIp: request.ip,
-          });
-          return forward(request, reply, upstreams[route.service], identity, { dropCredentials: true });
-        },
-      });
-    }
-  }
-
-  function forward(request: FastifyRequest, reply: FastifyReply, upstream: Upstream, identity: Record<string, string>, options: { dropCredentials?: boolean } = {}, tried = new Set<string>()): FastifyReply {
+  function forward(request: FastifyRequest, reply: FastifyReply, upstream: Upstream, identity: Record<string, string>, forwardOptions: { dropCredentials?: boolean } = {}, tried = new Set<string>()): FastifyReply {
     const baseUrl = upstream.pick(tried);
     if (baseUrl === undefined) throw serviceUnavailable(`${upstream.name}.unavailable`, `The ${upstream.name} service is unavailable; try again shortly.`);
     tried.add(baseUrl);
     const body = request.body instanceof Buffer && request.body.length > 0 ? request.body : undefined;
-    return reply.from(`${baseUrl}${request.url}`, {
-      timeout: timeoutMs,
+    return reply.from(`${baseUrl}${request.forwardPath}${queryOf(request.url)}`, {
+      timeout: options.timeoutMs,
       ...(body === undefined ? {} : { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' }),
       rewriteRequestHeaders: (_request, headers) => {
         // A client's own copies of the identity headers are dropped: only auth's answer is passed on.
@@ -76,16 +70,29 @@ export function registerProxyRoutes(app: ServiceApp, upstreams: Upstreams, forwa
         // passed along beside it would make the upstream's header unparseable and break the trace.
         delete headers.traceparent;
         delete headers.tracestate;
-        if (options.dropCredentials === true) {
+        if (forwardOptions.dropCredentials === true) {
           delete headers.cookie;
           delete headers.authorization;
         }
-        return { ...headers, ...identity, 'x-request-id': request.id, 'x-forwarded-for': request.ip };
+        return {
+          ...headers,
+          ...identity,
+          'x-request-id': request.id,
+          'x-forwarded-for': request.ip,
+          // The host the client addressed, for the services' cross-site check.
+          'x-forwarded-host': request.headers.host ?? '',
+        };
+      },
+      // Keep-alive between the gateway and a service is the gateway's business; the client's own
+      // `Connection: close` must still close the client's connection.
+      rewriteHeaders: (headers) => {
+        const { connection: _connection, 'keep-alive': _keepAlive, ...rest } = headers;
+        return rest;
       },
       onError: (failedReply, { error }) => {
         if (isConnectionRefused(error)) {
           upstream.markDown(baseUrl);
-          if (tried.size < upstream.size) return void forward(request, failedReply as unknown as FastifyReply, upstream, identity, options, tried);
+          if (tried.size < upstream.size) return void forward(request, failedReply as unknown as FastifyReply, upstream, identity, forwardOptions, tried);
         }
         request.log.warn({ err: error, upstream: upstream.name }, 'upstream failed');
         const problem = serviceUnavailable(`${upstream.name}.unavailable`, `The ${upstream.name} service did not answer; try again shortly.`, error);
@@ -93,4 +100,19 @@ export function registerProxyRoutes(app: ServiceApp, upstreams: Upstreams, forwa
       },
     });
   }
+}
+
+/** Refuses, before any route runs, a path the edge would not forward exactly as it matched it. */
+export function registerCanonicalPaths(app: ServiceApp): void {
+  app.decorateRequest('forwardPath', '');
+  app.addHook('onRequest', async (request) => {
+    const path = canonicalPath(request.url);
+    if (path instanceof Problem) throw path;
+    request.forwardPath = path;
+  });
+}
+
+function queryOf(url: string): string {
+  const start = url.indexOf('?');
+  return start === -1 ? '' : url.slice(start);
 }

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { PageQuerySchema, readPageSize, requireIdentity, type ServiceApp } from '@orderflow/kit';
+import { MAX_ID, PageQuerySchema, readPageSize, requireIdentity, type ServiceApp } from '@orderflow/kit';
 import type { Pool } from '@orderflow/db';
 import { createLettersStore, type Letter } from '../store/letters.store.js';
 
@@ -12,7 +12,7 @@ const LetterSchema = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
 });
 
-const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+const Id = Type.Integer({ minimum: 1, maximum: MAX_ID });
 const DeliverBodySchema = Type.Object(
   {
     delivery_id: Type.String({ minLength: 1, maxLength: 100 }),

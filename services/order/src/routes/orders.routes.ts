@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { fromMinorUnits, MAX_AMOUNT } from '@orderflow/money';
-import { PageQuerySchema, readAmountField, readPageSize, requireIdentity, type ServiceApp } from '@orderflow/kit';
+import { ID_PATTERN, PageQuerySchema, readAmountField, readPageSize, requireIdentity, type ServiceApp } from '@orderflow/kit';
 import type { Queryable } from '@orderflow/db';
 import { readIdempotencyKey, respondIdempotently } from '@orderflow/idempotency';
 import { createOrdersStore, type Order } from '../store/orders.store.js';
@@ -26,7 +26,7 @@ const CreateBodySchema = Type.Object(
   { price: Type.Number({ exclusiveMinimum: 0, maximum: MAX_AMOUNT, description: 'Money in major units, at most 2 decimals.' }) },
   { additionalProperties: false },
 );
-const OrderParamsSchema = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: 'Order id' }) });
+const OrderParamsSchema = Type.Object({ id: Type.String({ pattern: ID_PATTERN, description: 'Order id' }) });
 
 function toOrderJson(order: Order) {
   return {
