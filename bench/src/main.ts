@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '@orderflow/stack';
+import { exitOnStartupError, repoRoot } from '@orderflow/stack';
 import { createCpuProbe } from './cpu.js';
 import { readCommits, startBenchEnvironment, type BenchEnvironment } from './environment.js';
 import { createGatewayClient, type BenchUser, type GatewayClient } from './gateway-client.js';
@@ -132,6 +132,14 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
   }
 }
 
+/** The system, or a short message why it could not boot (and whatever did start, stopped). */
+function bootOrExit(...[environment, teardown]: Parameters<typeof startBenchEnvironment>): Promise<BenchEnvironment> {
+  return startBenchEnvironment(environment, teardown).catch(async (error: unknown) => {
+    await teardown.run();
+    return exitOnStartupError('npm run bench')(error);
+  });
+}
+
 /** Phase 6, on its own boot of the system so that phases 1 to 5 ran with tracing off. */
 async function measureTracingOverhead(options: BenchOptions, results: BenchResults, logsDir: string) {
   const sink = await startTraceSink();
@@ -139,7 +147,7 @@ async function measureTracingOverhead(options: BenchOptions, results: BenchResul
   let comparison: TracingOverheadResult | undefined;
   try {
     console.log(`6/6 tracing overhead: the system booted again with tracing on; saturation, ${options.warmupS} s warmup + ${options.durationS} s`);
-    const environment = await startBenchEnvironment(
+    const environment = await bootOrExit(
       { databaseUrl: options.databaseUrl, logsDir: path.join(logsDir, 'tracing'), logLevel: options.logLevel, env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } },
       teardown,
     );
@@ -197,7 +205,7 @@ async function main(): Promise<number> {
   console.log(`Booting the system (${options.databaseUrl === undefined ? 'embedded PostgreSQL' : 'PostgreSQL at the given URL'}); service logs in ${path.relative(process.cwd(), logsDir) || logsDir}`);
   let results: BenchResults;
   try {
-    const environment = await startBenchEnvironment({ databaseUrl: options.databaseUrl, logsDir, logLevel: options.logLevel, cpuProfDir: options.cpuProfDir }, teardown);
+    const environment = await bootOrExit({ databaseUrl: options.databaseUrl, logsDir, logLevel: options.logLevel, cpuProfDir: options.cpuProfDir }, teardown);
     results = await runBench(options, environment);
   } finally {
     await teardown.run();

@@ -1,9 +1,7 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { findFreePort, repoRoot, startEmbeddedPostgres, startSystem } from '@orderflow/stack';
+import { exitOnStartupError, repoRoot, startScratchPostgres, startSystem } from '@orderflow/stack';
 import { CHAOS_SERVICE_ENV, formatSummary, runChaos } from './chaos.js';
 
 /**
@@ -20,15 +18,11 @@ const { values } = parseArgs({
 
 let adminUrl = process.env.DATABASE_URL;
 let cleanup = async () => {};
+const failToStart = exitOnStartupError('npm run chaos');
 if (adminUrl === undefined) {
-  const dir = await mkdtemp(path.join(tmpdir(), 'orderflow-chaos-'));
-  await chmod(dir, 0o755);
-  const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), port: await findFreePort() });
+  const postgres = await startScratchPostgres('chaos').catch(failToStart);
   adminUrl = postgres.adminUrl;
-  cleanup = async () => {
-    await postgres.stop();
-    await rm(dir, { recursive: true, force: true });
-  };
+  cleanup = postgres.stop;
 }
 
 const prefix = `chaos_${randomBytes(3).toString('hex')}`;
@@ -41,7 +35,14 @@ const system = await startSystem({
   internalToken: randomBytes(24).toString('base64url'),
   logs: { dir: logDir },
   serviceEnv: CHAOS_SERVICE_ENV,
+}).catch(async (error: unknown) => {
+  await cleanup();
+  return failToStart(error);
 });
+// Interrupted, the processes and the server stop and the server's folder goes, as at the end of a run.
+const stopOnSignal = () => void system.stop().then(cleanup).finally(() => process.exit(130));
+process.once('SIGINT', stopOnSignal);
+process.once('SIGTERM', stopOnSignal);
 try {
   const summary = await runChaos({
     system,

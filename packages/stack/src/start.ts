@@ -1,24 +1,40 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startEmbeddedPostgres } from './postgres.js';
+import { isPortFree } from './free-port.js';
+import { exitOnStartupError, StartupError } from './startup-error.js';
 import { startSystem, SERVICES, type ServiceName } from './system.js';
 import { repoRoot } from './paths.js';
 
 /**
  * `npm start`: the whole system on one machine. With DATABASE_URL (or AUTH_DATABASE_URL and the
- * like) it uses that PostgreSQL; otherwise it runs an embedded one whose data lives in .data/.
+ * like) it uses that PostgreSQL; otherwise it runs an embedded one whose data lives in .data/ (as
+ * root, under /var/lib/orderflow when the postgres user cannot enter the checkout).
  */
 const env = process.env;
+const failToStart = exitOnStartupError('npm start');
+/** The embedded server's first choice; a checkout beside another gets a free port instead, and keeps it. */
+const DEFAULT_EMBEDDED_PG_PORT = 54329;
 const gatewayPort = Number(env.PORT ?? 8080);
 const servicePortBase = Number(env.SERVICE_PORT_BASE ?? gatewayPort + 1);
+
+// Checked first, so a second checkout started beside a running one says what to change.
+for (const port of [gatewayPort, ...SERVICES.map((_, index) => servicePortBase + index)]) {
+  if (!(await isPortFree(port))) {
+    failToStart(new StartupError(`port ${port} on 127.0.0.1 is taken (another npm start?); set PORT to move the gateway, the services take the four ports after it (or SERVICE_PORT_BASE).`));
+  }
+}
 
 let adminUrl = env.DATABASE_URL;
 let stopPostgres = async () => {};
 if (adminUrl === undefined && !SERVICES.every((service) => env[`${service.toUpperCase()}_DATABASE_URL`] !== undefined)) {
-  const dataDir = path.join(repoRoot, '.data', 'postgres');
-  const port = Number(env.EMBEDDED_PG_PORT ?? 54329);
-  console.log(`Starting embedded PostgreSQL on 127.0.0.1:${port} (data in ${path.relative(process.cwd(), dataDir) || dataDir})`);
-  const postgres = await startEmbeddedPostgres({ dataDir, port });
+  console.log('Starting embedded PostgreSQL');
+  const postgres = await startEmbeddedPostgres({
+    dataDir: path.join(repoRoot, '.data', 'postgres'),
+    port: env.EMBEDDED_PG_PORT === undefined ? undefined : Number(env.EMBEDDED_PG_PORT),
+    preferredPort: DEFAULT_EMBEDDED_PG_PORT,
+  }).catch(failToStart);
+  console.log(`Embedded PostgreSQL is up on 127.0.0.1:${postgres.port} (data in ${path.relative(process.cwd(), postgres.dataDir) || postgres.dataDir})`);
   adminUrl = postgres.adminUrl;
   stopPostgres = postgres.stop;
 }
@@ -41,7 +57,7 @@ const system = await startSystem({
   logs: 'prefixed',
 }).catch(async (error: unknown) => {
   await stopPostgres();
-  throw error;
+  return failToStart(error);
 });
 
 const services = system.processes.filter((p) => p.service !== 'gateway');

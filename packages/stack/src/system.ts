@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { ensureDatabase, migrate } from './databases.js';
 import { findFreePort } from './free-port.js';
 import { repoRoot } from './paths.js';
+import { StartupError } from './startup-error.js';
 
 export const SERVICES = ['auth', 'billing', 'order', 'notification'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -80,7 +81,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const explicit = options.databaseUrls?.[service];
     if (explicit !== undefined) databaseUrls[service] = explicit;
     else if (options.adminUrl !== undefined) databaseUrls[service] = await ensureDatabase(options.adminUrl, `${prefix}_${service}`);
-    else throw new Error(`no database for ${service}: set a database URL or an admin URL`);
+    else throw new StartupError(`no database for ${service}: set a database URL or an admin URL`);
     await migrate(databaseUrls[service], path.join(repoRoot, 'services', service, 'migrations'));
   }
 
@@ -199,7 +200,7 @@ async function waitUntilReady(target: ServiceProcess, timeoutMs = 20_000): Promi
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (target.child?.exitCode !== null && target.child?.exitCode !== undefined) {
-      throw new Error(`${target.service} exited with code ${target.child.exitCode} before it was ready`);
+      throw new StartupError(`${target.service} exited with code ${target.child.exitCode} before it was ready (its log says why)`);
     }
     try {
       const response = await fetch(`${target.url}/health/ready`);
@@ -209,7 +210,7 @@ async function waitUntilReady(target: ServiceProcess, timeoutMs = 20_000): Promi
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`${target.service} on port ${target.port} was not ready within ${timeoutMs} ms`);
+  throw new StartupError(`${target.service} on port ${target.port} was not ready within ${timeoutMs} ms`);
 }
 
 async function stopProcess(target: ServiceProcess, signal: NodeJS.Signals): Promise<void> {
