@@ -34,7 +34,8 @@ if (adminUrl === undefined && !SERVICES.every((service) => env[`${service.toUppe
     port: env.EMBEDDED_PG_PORT === undefined ? undefined : Number(env.EMBEDDED_PG_PORT),
     preferredPort: DEFAULT_EMBEDDED_PG_PORT,
   }).catch(failToStart);
-  console.log(`Embedded PostgreSQL is up on 127.0.0.1:${postgres.port} (data in ${path.relative(process.cwd(), postgres.dataDir) || postgres.dataDir})`);
+  const shownDataDir = path.relative(process.cwd(), postgres.dataDir);
+  console.log(`Embedded PostgreSQL is up on 127.0.0.1:${postgres.port} (data in ${shownDataDir.startsWith('..') || shownDataDir === '' ? postgres.dataDir : shownDataDir})`);
   adminUrl = postgres.adminUrl;
   stopPostgres = postgres.stop;
 }
