@@ -30,7 +30,7 @@ let stopPostgres = async () => {};
 if (adminUrl === undefined && !SERVICES.every((service) => env[`${service.toUpperCase()}_DATABASE_URL`] !== undefined)) {
   console.log('Starting embedded PostgreSQL');
   const postgres = await startEmbeddedPostgres({
-    dataDir: path.join(repoRoot, '.data', 'postgres'),
+    dataDir: env.EMBEDDED_PG_DATA_DIR ?? path.join(repoRoot, '.data', 'postgres'),
     port: env.EMBEDDED_PG_PORT === undefined ? undefined : Number(env.EMBEDDED_PG_PORT),
     preferredPort: DEFAULT_EMBEDDED_PG_PORT,
   }).catch(failToStart);
