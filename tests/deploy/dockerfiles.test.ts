@@ -13,6 +13,9 @@ const NUMERIC_NON_ROOT_USER = /^[1-9][0-9]*(?::[0-9]+)?$/;
 
 const isIgnored = createIgnoreMatcher(readRepoFile('.dockerignore'));
 
+/** The Node line the images run: the one `.ci/run` runs the whole suite on after the machine's own. */
+const TESTED_IMAGE_NODE = new RegExp(`^node:${/^SECOND_NODE_LINE=(\d+)$/m.exec(readRepoFile('.ci/run'))?.[1] ?? 'none'}-slim$`);
+
 function exists(relativePath: string): boolean {
   return existsSync(path.join(REPO_ROOT, relativePath));
 }
@@ -100,10 +103,10 @@ for (const name of SERVICES) {
     const finalWorkdir = (final && lastArgs(final, 'WORKDIR')) ?? '/';
     const copied = final ? copiedPaths(final, buildWorkdir) : [];
 
-    test('when built, then it compiles in a build stage and runs from a Node 20 image of its own', () => {
+    test('when built, then it compiles in a build stage and runs from an image of the Node line CI tests', () => {
       assert.ok(build, 'a stage named build');
       assert.ok(final && final !== build, 'a separate final stage');
-      assert.match(dockerfile.globalArgs.get('NODE_IMAGE') ?? '', /^node:20(?:[.-]|$)/);
+      assert.match(dockerfile.globalArgs.get('NODE_IMAGE') ?? '', TESTED_IMAGE_NODE);
       assert.ok(dockerfile.stages.every((stage) => stage.from === '${NODE_IMAGE}'), 'every stage starts from NODE_IMAGE');
     });
 
@@ -181,10 +184,10 @@ describe('web/Dockerfile', () => {
   /** The arguments of every top-level nginx directive with this name, e.g. `root` -> ['/usr/share/nginx/web']. */
   const directives = (name: string) => [...nginxConf.matchAll(new RegExp(`^\\s*${name}\\s+([^;]+);`, 'gm'))].map((m) => (m[1] ?? '').trim());
 
-  test('when built, then it bundles in a Node 20 stage and serves from a stable, non-root nginx pinned to its branch', () => {
+  test('when built, then it bundles in a stage of the Node line CI tests and serves from a stable, non-root nginx pinned to its branch', () => {
     assert.ok(build, 'a stage named build');
     assert.ok(final && final !== build, 'a separate final stage');
-    assert.match(dockerfile.globalArgs.get('NODE_IMAGE') ?? '', /^node:20(?:[.-]|$)/);
+    assert.match(dockerfile.globalArgs.get('NODE_IMAGE') ?? '', TESTED_IMAGE_NODE);
     assert.equal(build.from, '${NODE_IMAGE}');
     assert.equal(final.from, '${NGINX_IMAGE}');
     // An even minor is nginx's stable branch; a version in the tag keeps a rebuild on that branch.
