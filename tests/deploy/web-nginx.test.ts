@@ -1,14 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '@orderflow/stack';
 import { REPO_ROOT, readRepoFile } from './manifests.js';
 import { NGINX, startNginx, type NginxEdge } from '../support/nginx.js';
 
 // web/nginx.conf run by real nginx against web/dist (built by `npm test`'s build), the way the web
-// image runs it, with only its paths moved: /tmp to a temporary prefix, the image's root to web/dist,
-// port 8080 to a free one on 127.0.0.1.
+// image runs it, with only its paths moved: /tmp to a temporary prefix, the image's root to a copy of
+// web/dist, port 8080 to a free one on 127.0.0.1.
 const skip = NGINX === undefined ? 'nginx not installed: apt-get install nginx' : false;
 
 const WEB_DIST = path.join(REPO_ROOT, 'web', 'dist');
@@ -23,23 +25,30 @@ function replaceOrFail(text: string, search: string, replacement: string): strin
   return text.replaceAll(search, replacement);
 }
 
-function configureForTest(prefix: string, port: number): string {
+function configureForTest(prefix: string, port: number, root: string): string {
   let config = readRepoFile('web/nginx.conf');
   config = replaceOrFail(config, '/tmp/', `${prefix}/`);
-  config = replaceOrFail(config, 'root /usr/share/nginx/web;', `root ${WEB_DIST};`);
+  config = replaceOrFail(config, 'root /usr/share/nginx/web;', `root ${root};`);
   config = replaceOrFail(config, 'listen 8080 default_server;', `listen 127.0.0.1:${port} default_server;`);
   return config;
 }
 
 describe('web/nginx.conf: real nginx serving web/dist as the web image does', { skip }, () => {
   let server: NginxEdge | undefined;
+  let root: string | undefined;
   before(async () => {
     const port = await findFreePort();
+    // Run as root, nginx's workers drop to `nobody`, which cannot enter a checkout in a private folder.
+    const copy = await mkdtemp(path.join(tmpdir(), 'orderflow-web-dist-'));
+    root = copy;
+    await chmod(copy, 0o755);
+    await cp(WEB_DIST, copy, { recursive: true });
     // The image's CMD, since the file leaves `daemon` to it.
-    server = await startNginx(port, (prefix) => configureForTest(prefix, port), ['-g', 'daemon off;']);
+    server = await startNginx(port, (prefix) => configureForTest(prefix, port, copy), ['-g', 'daemon off;']);
   });
   after(async () => {
     await server?.stop();
+    if (root !== undefined) await rm(root, { recursive: true, force: true });
   });
 
   test('when / is requested, then index.html comes with the headers the gateway sends', async () => {
