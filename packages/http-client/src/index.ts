@@ -1,11 +1,14 @@
 import { Pool, type Dispatcher } from 'undici';
 import pRetry, { AbortError } from 'p-retry';
 import { serviceUnavailable, type Problem } from '@orderflow/kit';
+import { resolvePeerAddresses } from './peer-address.js';
+
+export { isUnixAddress, resolvePeerAddresses, type PeerAddress } from './peer-address.js';
 
 export interface PeerClientOptions {
   /** The peer's name, for errors and logs: `billing`. */
   name: string;
-  /** One URL, or a comma-separated list of replicas taken in turn. */
+  /** One URL (or `unix:/path/to.sock`), or a comma-separated list of replicas taken in turn. */
   baseUrl: string;
   internalToken?: string;
   /**
@@ -53,20 +56,21 @@ class RetryableStatusError extends Error {
 
 export function createPeerClient(options: PeerClientOptions): PeerClient {
   const timeoutMs = options.timeoutMs ?? 2_000;
-  const pools = options.baseUrl
+  const entries = options.baseUrl
     .split(',')
     .map((url) => url.trim())
-    .filter((url) => url.length > 0)
-    .map(
-      (url) =>
-        new Pool(url, {
-          connections: options.connections ?? 16,
-          keepAliveTimeout: 60_000,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-          connectTimeout: Math.min(timeoutMs, 1_000),
-        }),
-    );
+    .filter((url) => url.length > 0);
+  const pools = resolvePeerAddresses(entries).addresses.map(
+    (address) =>
+      new Pool(address.socketPath === undefined ? address.origin : 'http://localhost', {
+        socketPath: address.socketPath,
+        connections: options.connections ?? 16,
+        keepAliveTimeout: 60_000,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        connectTimeout: Math.min(timeoutMs, 1_000),
+      }),
+  );
   if (pools.length === 0) throw new Error(`no URL for peer ${options.name}`);
   let turn = 0;
 

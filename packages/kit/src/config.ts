@@ -28,6 +28,7 @@ export function serviceConfigFields(service: string, defaultPort: number) {
   return {
     HOST: Type.String({ default: '127.0.0.1', description: 'Interface to listen on.' }),
     PORT: Type.Integer({ default: defaultPort, description: 'Port to listen on.' }),
+    SOCKET_PATH: Type.String({ default: '', description: 'Also answer on this Unix domain socket, for callers on the same machine (`npm start` uses it); empty: TCP only.' }),
     DATABASE_URL: Type.String({ description: `PostgreSQL URL of ${service}'s own database.` }),
     INTERNAL_TOKEN: Type.String({ minLength: 16, description: 'Shared secret for /internal/* calls between services.' }),
     LOG_LEVEL: Type.String({ default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' }),

@@ -56,6 +56,8 @@ const system = await startSystem({
   internalToken: env.INTERNAL_TOKEN ?? randomBytes(24).toString('base64url'),
   logLevel: env.LOG_LEVEL ?? 'info',
   logs: 'prefixed',
+  // Processes on one machine talk over Unix sockets (TRANSPORT=tcp for loopback TCP, as in Kubernetes).
+  transport: env.TRANSPORT === 'tcp' ? 'tcp' : 'unix',
 }).catch(async (error: unknown) => {
   await stopPostgres();
   return failToStart(error);

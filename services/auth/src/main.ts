@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { createPool, migrate } from '@orderflow/db';
+import { createPool, migrate, warmPool } from '@orderflow/db';
 import { createPeerClient } from '@orderflow/http-client';
 import { createIdentitySigner, createMetricsRegistry, readIdentityKey, runService } from '@orderflow/kit';
 import { buildAuthApp } from './app.js';
+import { verifyAgainstDummy } from './domain/passwords.js';
 import { readAuthConfig } from './config.js';
 import { createBillingClient } from './clients/billing.client.js';
 
@@ -10,6 +11,9 @@ const config = readAuthConfig();
 if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(new URL('../../migrations', import.meta.url)));
 
 const db = createPool(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'auth' });
+await warmPool(db, config.DB_POOL_SIZE);
+// The first argon2 call loads the native module and sizes its memory; pay that before the first login.
+await verifyAgainstDummy('warm-up');
 const billingPeer = createPeerClient({ name: 'billing', baseUrl: config.BILLING_URL, internalToken: config.INTERNAL_TOKEN });
 
 const app = buildAuthApp({
@@ -32,6 +36,7 @@ const app = buildAuthApp({
 await runService(app, {
   host: config.HOST,
   port: config.PORT,
+  socketPath: config.SOCKET_PATH,
   onClose: async () => {
     await billingPeer.close();
     await db.end();

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createPool, migrate } from '@orderflow/db';
+import { createPool, migrate, warmPool } from '@orderflow/db';
 import { createMetricsRegistry, runService, readIdentityKey } from '@orderflow/kit';
 import { startKeyPurge } from '@orderflow/idempotency';
 import { buildBillingApp } from './app.js';
@@ -9,6 +9,7 @@ const config = readBillingConfig();
 if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(new URL('../../migrations', import.meta.url)));
 
 const db = createPool(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'billing' });
+await warmPool(db, config.DB_POOL_SIZE);
 const app = buildBillingApp({
   identityPublicKey: readIdentityKey('public', config.IDENTITY_PUBLIC_KEY),
   db,
@@ -22,6 +23,7 @@ const stopKeyPurge = startKeyPurge(db, (err) => app.log.warn({ err }, 'idempoten
 await runService(app, {
   host: config.HOST,
   port: config.PORT,
+  socketPath: config.SOCKET_PATH,
   onClose: async () => {
     stopKeyPurge();
     await db.end();

@@ -1,3 +1,4 @@
+import { resolvePeerAddresses } from '@orderflow/http-client';
 import { createMetricsRegistry, listenForMetrics, runService } from '@orderflow/kit';
 import { buildGatewayApp } from './app.js';
 import { readGatewayConfig, splitUrls } from './config.js';
@@ -6,18 +7,25 @@ import { createForwardAuth } from './clients/forward-auth.client.js';
 import { createSessionCache } from './session-cache.js';
 
 const config = readGatewayConfig();
+const lists = { auth: splitUrls(config.AUTH_URL), billing: splitUrls(config.BILLING_URL), order: splitUrls(config.ORDER_URL), notification: splitUrls(config.NOTIFICATION_URL) };
+// One set of addresses for every upstream: replicas on Unix sockets get origins of their own, which
+// the dispatchers' factory opens on the socket.
+const peers = resolvePeerAddresses(Object.values(lists).flat());
+let next = 0;
+const originsOf = (entries: string[]) => entries.map(() => peers.addresses[next++]!.origin);
 const upstreams = {
-  auth: createUpstream('auth', splitUrls(config.AUTH_URL)),
-  billing: createUpstream('billing', splitUrls(config.BILLING_URL)),
-  order: createUpstream('order', splitUrls(config.ORDER_URL)),
-  notification: createUpstream('notification', splitUrls(config.NOTIFICATION_URL)),
+  auth: createUpstream('auth', originsOf(lists.auth)),
+  billing: createUpstream('billing', originsOf(lists.billing)),
+  order: createUpstream('order', originsOf(lists.order)),
+  notification: createUpstream('notification', originsOf(lists.notification)),
 };
 
 const metricsRegistry = createMetricsRegistry({ app: 'gateway', processMetrics: true });
 const app = buildGatewayApp({
   upstreams,
-  forwardAuth: createForwardAuth(upstreams.auth, config.UPSTREAM_TIMEOUT_MS, createSessionCache({ ttlMs: config.SESSION_CACHE_MS })),
+  forwardAuth: createForwardAuth(upstreams.auth, config.UPSTREAM_TIMEOUT_MS, createSessionCache({ ttlMs: config.SESSION_CACHE_MS }), peers.factory),
   upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+  upstreamFactory: peers.factory,
   credentialRateLimit: { max: config.CREDENTIAL_RATE_LIMIT, windowMs: config.CREDENTIAL_RATE_WINDOW_MS },
   logLevel: config.LOG_LEVEL,
   webDir: config.WEB_DIR,

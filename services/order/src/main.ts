@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createPool, migrate } from '@orderflow/db';
+import { createPool, migrate, warmPool } from '@orderflow/db';
 import { createPeerClient } from '@orderflow/http-client';
 import { createMetricsRegistry, runService, readIdentityKey } from '@orderflow/kit';
 import { startKeyPurge } from '@orderflow/idempotency';
@@ -14,6 +14,7 @@ const config = readOrderConfig();
 if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(new URL('../../migrations', import.meta.url)));
 
 const db = createPool(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'order' });
+await warmPool(db, config.DB_POOL_SIZE);
 const peer = { internalToken: config.INTERNAL_TOKEN, timeoutMs: config.PEER_TIMEOUT_MS };
 const billingPeer = createPeerClient({ name: 'billing', baseUrl: config.BILLING_URL, ...peer });
 const notificationPeer = createPeerClient({ name: 'notification', baseUrl: config.NOTIFICATION_URL, ...peer });
@@ -32,6 +33,7 @@ const workers = startWorkers({ ...deps, log: app.log }, { intervalMs: config.WOR
 await runService(app, {
   host: config.HOST,
   port: config.PORT,
+  socketPath: config.SOCKET_PATH,
   onClose: async () => {
     stopKeyPurge();
     await workers.stop();

@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import { Agent, request, type Dispatcher, type Pool } from 'undici';
 import { decodeJwt } from 'jose';
 import { IDENTITY_HEADER_NAMES, IDENTITY_HEADERS, readSessionToken, serviceUnavailable, unauthorized, Problem } from '@orderflow/kit';
 import { isConnectionRefused, type Upstream } from '../upstreams.js';
@@ -29,8 +29,8 @@ const SESSION_EXPIRES_HEADER = 'x-session-expires-at';
  * client's credentials and the original method and URI. Answers are remembered briefly in `cache`
  * (see session-cache.ts for why a revoked session is still refused on the very next request).
  */
-export function createForwardAuth(auth: Upstream, timeoutMs: number, cache: SessionCache): ForwardAuth {
-  const agent = new Agent({ connections: 64, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+export function createForwardAuth(auth: Upstream, timeoutMs: number, cache: SessionCache, factory?: (origin: string | URL, options: Pool.Options) => Dispatcher): ForwardAuth {
+  const agent = new Agent({ connections: 64, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, factory });
 
   async function ask(baseUrl: string, incoming: ForwardAuthRequest) {
     const headers: Record<string, string> = {
