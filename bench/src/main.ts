@@ -17,9 +17,10 @@ import { runFixedRatePhase } from './phases/fixed-rate.js';
 import { runLoginsPhase } from './phases/logins.js';
 import { runSaturationPhase } from './phases/saturation.js';
 import { runUnloadedPhase } from './phases/unloaded.js';
+import { measureUnloadedFloor } from './floor/unloaded-floor.js';
 import { startProgress } from './progress.js';
 import { createTeardown } from './teardown.js';
-import { evaluateTargets, formatNumber, type BenchResults } from './results.js';
+import { evaluateTargets, formatMs, formatNumber, type BenchResults } from './results.js';
 import { renderSvgChart } from './svg-chart.js';
 
 /** Unmeasured cycles before the unloaded phase counts: JIT and first connections. */
@@ -83,6 +84,17 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
     const phases = options.measureTracing ? 6 : 5;
     console.log(`1/${phases} unloaded: 1 user, ${options.unloadedCycles} cycles`);
     const unloaded = await runUnloadedPhase(client, flowUsers[0]!, options.unloadedCycles, options.warmupS > 0 ? UNLOADED_WARMUP_CYCLES : 0);
+    console.log(`    floor: ${options.floorSamples} bare node:http round trips and ${options.floorSamples} bare commits, 10 ms apart`);
+    const floor = await measureUnloadedFloor({
+      admin: environment.admin,
+      adminUrl: environment.adminUrl,
+      samples: options.floorSamples,
+      unloadedPayP50Ms: unloaded.latencyFromSend.pay?.p50 ?? 0,
+    });
+    console.log(
+      `    pay p50 ${formatMs(floor.unloadedPayP50Ms)} ms ÷ floor ${formatMs(floor.floorMs)} ms = ${floor.payToFloor.toFixed(2)} ` +
+        `(${floor.httpExchanges} × ${formatMs(floor.httpRoundTrip.p50)} ms round trip + ${floor.sequentialCommits} × ${formatMs(floor.commit.p50)} ms commit)`,
+    );
     console.log(`2/${phases} saturation: ${options.users} users, closed loop, ${options.warmupS} s warmup + ${options.durationS} s`);
     const hasStatementStats = await resetStatementStats(environment.admin);
     const saturation = await runSaturationPhase(client, flowUsers, options, probes);
@@ -123,6 +135,7 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
         logLevel: options.logLevel,
       },
       phases: { unloaded, saturation, fixedRate, logins, databaseBound },
+      floor,
       statements,
       systemToBound: databaseBound.paidPerSecond > 0 ? saturation.paidPerSecond / databaseBound.paidPerSecond : 0,
     };

@@ -1,5 +1,6 @@
 import type { CpuPerOrder, FlowPhaseResult, PhaseErrors } from './flow-recorder.js';
 import { STEPS, type Percentiles } from './latency.js';
+import { renderFloorSection } from './markdown-floor-section.js';
 import { formatMs, formatNumber, type BenchResults } from './results.js';
 
 const PROCESSES = ['gateway', 'auth', 'billing', 'order', 'notification', 'postgres', 'load generator', 'other processes'] as const;
@@ -108,6 +109,7 @@ export function renderMarkdown(results: BenchResults): string {
     latencyRow('logins', 'login', logins.latency),
     latencyRow('database bound', 'cycle (its SQL)', databaseBound.cycleLatency),
     '',
+    ...renderFloorSection(results.floor),
     '## Cost per paid order',
     '',
     'CPU milliseconds per paid order of each process over the measured window ("system total" is the services and PostgreSQL; ' +

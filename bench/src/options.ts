@@ -23,6 +23,8 @@ export interface BenchOptions {
   cpuProfDir: string | undefined;
   /** Phase 6: saturation again with tracing on. */
   measureTracing: boolean;
+  /** Samples of each part of the unloaded pay's floor (a bare round trip, a bare commit). */
+  floorSamples: number;
 }
 
 export const USAGE = `npm run bench [-- options]
@@ -41,11 +43,12 @@ unloaded, saturation, fixed rate, logins and database bound. Results go to <out>
   --out DIR            where results go (default bench/results)
   --log-level LEVEL    LOG_LEVEL of the services (default info, as they run in production)
   --cpu-prof DIR       each service process writes a V8 CPU profile (.cpuprofile) into DIR
+  --floor-samples F    samples of a bare round trip and of a bare commit for the unloaded floor (default 200)
   --no-tracing         skip phase 6 (saturation again with tracing on, for its overhead)
   --smoke              a few seconds of everything, to prove the harness works (explicit flags win)
   --help`;
 
-const SMOKE = { users: '2', duration: '2', warmup: '0', unloaded: '20', 'login-clients': '1', 'login-duration': '1' };
+const SMOKE = { users: '2', duration: '2', warmup: '0', unloaded: '20', 'login-clients': '1', 'login-duration': '1', 'floor-samples': '20' };
 
 /** Null when --help was asked for. */
 export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions | null {
@@ -64,6 +67,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       out: { type: 'string' },
       'log-level': { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'floor-samples': { type: 'string' },
       'no-tracing': { type: 'boolean', default: false },
       smoke: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -96,6 +100,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     logLevel: (given['log-level'] as string | undefined) ?? 'info',
     cpuProfDir: given['cpu-prof'] === undefined ? undefined : path.resolve(given['cpu-prof'] as string),
     measureTracing: given['no-tracing'] !== true,
+    floorSamples: number('floor-samples', 200, { min: 1, integer: true }),
   };
   if (problems.length > 0) throw new Error(`bad options:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
   return options;

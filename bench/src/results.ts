@@ -3,6 +3,7 @@ import type { TracingOverheadResult } from './phases/tracing-overhead.js';
 import type { FlowPhaseResult } from './flow-recorder.js';
 import type { LoginsPhaseResult } from './phases/logins.js';
 import type { DatabaseBoundResult } from './phases/database-bound.js';
+import type { FloorResult } from './floor/unloaded-floor.js';
 
 export interface BenchResults {
   generatedAt: string;
@@ -34,6 +35,8 @@ export interface BenchResults {
     logins: LoginsPhaseResult;
     databaseBound: DatabaseBoundResult;
   };
+  /** What the unloaded pay's hops and commits cost bare, measured at idle in the same run. */
+  floor: FloorResult;
   /** The costliest statements of the saturation phase (pg_stat_statements); absent where the extension is not available. */
   statements?: StatementCost[];
   /** Phase 6: saturation again with tracing on, against phase 2 with it off (absent with --no-tracing). */
@@ -51,12 +54,17 @@ export interface Target {
   isMet: boolean | null;
 }
 
-/** The targets of issue 9, "Performance: a benchmark of the full order flow". */
+/**
+ * The targets of issue 9, "Performance: a benchmark of the full order flow", with issue 14's
+ * unloaded pay ÷ its floor in place of the absolute 5 ms, which a machine's idle round trips can
+ * make impossible.
+ */
 export function evaluateTargets(results: Omit<BenchResults, 'targets'>): Target[] {
   const { unloaded, saturation, fixedRate, logins, databaseBound } = results.phases;
   const errorCounts = [unloaded, saturation, fixedRate, logins, databaseBound].map((phase) => phase.errors.total);
   const fixedPayP99 = fixedRate.latencyFromSchedule?.pay?.p99;
   const unloadedPayP50 = unloaded.latencyFromSend.pay?.p50;
+  const { floor } = results;
   return [
     {
       name: 'errors in every phase (unloaded · saturation · fixed rate · logins · bound)',
@@ -77,10 +85,10 @@ export function evaluateTargets(results: Omit<BenchResults, 'targets'>): Target[
       isMet: fixedPayP99 !== undefined && fixedPayP99 <= 50,
     },
     {
-      name: 'unloaded: pay p50',
-      measured: unloadedPayP50 === undefined ? 'no sample' : `${formatMs(unloadedPayP50)} ms`,
-      goal: '≤ 5 ms',
-      isMet: unloadedPayP50 !== undefined && unloadedPayP50 <= 5,
+      name: `unloaded: pay p50 ÷ its floor (${floor.httpExchanges} bare round trips + ${floor.sequentialCommits} bare commits)`,
+      measured: unloadedPayP50 === undefined ? 'no sample' : `${floor.payToFloor.toFixed(2)} (${formatMs(unloadedPayP50)} ÷ ${formatMs(floor.floorMs)} ms)`,
+      goal: '≤ 1.25',
+      isMet: unloadedPayP50 !== undefined && floor.payToFloor <= 1.25,
     },
     {
       name: 'newman run of the Postman collection: average per request other than register and login',
