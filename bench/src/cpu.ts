@@ -62,6 +62,14 @@ export function readPostgresCpuMs(postmasterPid: number): number | null {
   return total;
 }
 
+/** The live children of a process: PostgreSQL's backends and helpers, for a postmaster. */
+export function findChildPids(parentPid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => readProcStat(Number(name))?.ppid === parentPid)
+    .map(Number);
+}
+
 /** The postmaster of a backend whose pid `SELECT pg_backend_pid()` gave, if it runs on this machine. */
 export function findPostmasterOfBackend(backendPid: number): number | null {
   const backend = readProcStat(backendPid);

@@ -17,6 +17,7 @@ import { runFixedRatePhase } from './phases/fixed-rate.js';
 import { runLoginsPhase } from './phases/logins.js';
 import { runSaturationPhase } from './phases/saturation.js';
 import { runUnloadedPhase } from './phases/unloaded.js';
+import { runSystemCallsPhase } from './phases/system-calls.js';
 import { measureUnloadedFloor } from './floor/unloaded-floor.js';
 import { startProgress } from './progress.js';
 import { createTeardown } from './teardown.js';
@@ -100,6 +101,12 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
     const saturation = await runSaturationPhase(client, flowUsers, options, probes);
     const statements = hasStatementStats ? await readTopStatements(environment.admin, Object.values(environment.databaseNames)) : undefined;
     console.log(`    ${formatNumber(saturation.paidPerSecond)} paid orders/s, ${formatNumber(saturation.requestsPerSecond)} requests/s`);
+    console.log(`    system calls: the same ${options.users} users for ${options.systemCallsWindowS} s with strace -c -f on every process`);
+    const systemCalls = await runSystemCallsPhase(client, flowUsers, { windowS: options.systemCallsWindowS, pids, postmasterPid: environment.postgres.postmasterPid });
+    if (systemCalls.skipped === undefined) {
+      const perProcess = Object.entries(systemCalls.byProcess).map(([name, p]) => `${name} ${p.callsPerPaidOrder.toFixed(0)}/${p.writesPerPaidOrder.toFixed(0)}`);
+      console.log(`    system calls/writes per paid order: ${perProcess.join(', ')} (${systemCalls.paid} paid under strace)`);
+    }
     const rate = options.rate ?? Math.max(1, saturation.paidPerSecond / 2);
     console.log(`3/${phases} fixed rate: ${formatNumber(rate)} cycles/s, open loop, ${options.warmupS} s warmup + ${options.durationS} s`);
     const fixedRate = await runFixedRatePhase(client, flowUsers, { rate, warmupS: options.warmupS, durationS: options.durationS, maxOutstanding }, probes);
@@ -136,6 +143,7 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
       },
       phases: { unloaded, saturation, fixedRate, logins, databaseBound },
       floor,
+      systemCalls,
       statements,
       systemToBound: databaseBound.paidPerSecond > 0 ? saturation.paidPerSecond / databaseBound.paidPerSecond : 0,
     };

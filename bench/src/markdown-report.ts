@@ -1,6 +1,7 @@
 import type { CpuPerOrder, FlowPhaseResult, PhaseErrors } from './flow-recorder.js';
 import { STEPS, type Percentiles } from './latency.js';
 import { renderFloorSection } from './markdown-floor-section.js';
+import { renderSystemCallsSection } from './markdown-system-calls-section.js';
 import { formatMs, formatNumber, type BenchResults } from './results.js';
 
 const PROCESSES = ['gateway', 'auth', 'billing', 'order', 'notification', 'postgres', 'load generator', 'other processes'] as const;
@@ -122,6 +123,7 @@ export function renderMarkdown(results: BenchResults): string {
     costRow('fixed rate', fixedRate.cpu!, fixedRate.commits?.perPaidOrder),
     costRow('database bound', databaseBound.cpu, databaseBound.commits?.perPaidOrder),
     '',
+    ...renderSystemCallsSection(results.systemCalls),
     ...(results.statements === undefined
       ? []
       : [

@@ -25,6 +25,8 @@ export interface BenchOptions {
   measureTracing: boolean;
   /** Samples of each part of the unloaded pay's floor (a bare round trip, a bare commit). */
   floorSamples: number;
+  /** Seconds of saturation load counted under strace. */
+  systemCallsWindowS: number;
 }
 
 export const USAGE = `npm run bench [-- options]
@@ -44,11 +46,12 @@ unloaded, saturation, fixed rate, logins and database bound. Results go to <out>
   --log-level LEVEL    LOG_LEVEL of the services (default info, as they run in production)
   --cpu-prof DIR       each service process writes a V8 CPU profile (.cpuprofile) into DIR
   --floor-samples F    samples of a bare round trip and of a bare commit for the unloaded floor (default 200)
+  --syscalls-window S  seconds of saturation load counted under strace (default 5)
   --no-tracing         skip phase 6 (saturation again with tracing on, for its overhead)
   --smoke              a few seconds of everything, to prove the harness works (explicit flags win)
   --help`;
 
-const SMOKE = { users: '2', duration: '2', warmup: '0', unloaded: '20', 'login-clients': '1', 'login-duration': '1', 'floor-samples': '20' };
+const SMOKE = { users: '2', duration: '2', warmup: '0', unloaded: '20', 'login-clients': '1', 'login-duration': '1', 'floor-samples': '20', 'syscalls-window': '1' };
 
 /** Null when --help was asked for. */
 export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions | null {
@@ -68,6 +71,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       'log-level': { type: 'string' },
       'cpu-prof': { type: 'string' },
       'floor-samples': { type: 'string' },
+      'syscalls-window': { type: 'string' },
       'no-tracing': { type: 'boolean', default: false },
       smoke: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -101,6 +105,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     cpuProfDir: given['cpu-prof'] === undefined ? undefined : path.resolve(given['cpu-prof'] as string),
     measureTracing: given['no-tracing'] !== true,
     floorSamples: number('floor-samples', 200, { min: 1, integer: true }),
+    systemCallsWindowS: number('syscalls-window', 5, { min: 0.5, integer: false }),
   };
   if (problems.length > 0) throw new Error(`bad options:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
   return options;

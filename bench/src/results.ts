@@ -4,6 +4,7 @@ import type { FlowPhaseResult } from './flow-recorder.js';
 import type { LoginsPhaseResult } from './phases/logins.js';
 import type { DatabaseBoundResult } from './phases/database-bound.js';
 import type { FloorResult } from './floor/unloaded-floor.js';
+import type { SystemCallsResult } from './phases/system-calls.js';
 
 export interface BenchResults {
   generatedAt: string;
@@ -37,6 +38,8 @@ export interface BenchResults {
   };
   /** What the unloaded pay's hops and commits cost bare, measured at idle in the same run. */
   floor: FloorResult;
+  /** System calls per paid order of each process, under the saturation load. */
+  systemCalls: SystemCallsResult;
   /** The costliest statements of the saturation phase (pg_stat_statements); absent where the extension is not available. */
   statements?: StatementCost[];
   /** Phase 6: saturation again with tracing on, against phase 2 with it off (absent with --no-tracing). */
