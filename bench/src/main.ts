@@ -140,6 +140,7 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
         loginClients: options.loginClients,
         loginDurationS: options.loginDurationS,
         logLevel: options.logLevel,
+        transport: options.transport,
       },
       phases: { unloaded, saturation, fixedRate, logins, databaseBound },
       floor,
@@ -169,7 +170,7 @@ async function measureTracingOverhead(options: BenchOptions, results: BenchResul
   try {
     console.log(`6/6 tracing overhead: the system booted again with tracing on; saturation, ${options.warmupS} s warmup + ${options.durationS} s`);
     const environment = await bootOrExit(
-      { databaseUrl: options.databaseUrl, logsDir: path.join(logsDir, 'tracing'), logLevel: options.logLevel, env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } },
+      { databaseUrl: options.databaseUrl, logsDir: path.join(logsDir, 'tracing'), logLevel: options.logLevel, transport: options.transport, env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } },
       teardown,
     );
     const client = createGatewayClient(environment.system.gatewayUrl, Math.max(256, 4 * options.users));
@@ -226,7 +227,7 @@ async function main(): Promise<number> {
   console.log(`Booting the system (${options.databaseUrl === undefined ? 'embedded PostgreSQL' : 'PostgreSQL at the given URL'}); service logs in ${path.relative(process.cwd(), logsDir) || logsDir}`);
   let results: BenchResults;
   try {
-    const environment = await bootOrExit({ databaseUrl: options.databaseUrl, logsDir, logLevel: options.logLevel, cpuProfDir: options.cpuProfDir }, teardown);
+    const environment = await bootOrExit({ databaseUrl: options.databaseUrl, logsDir, logLevel: options.logLevel, cpuProfDir: options.cpuProfDir, transport: options.transport }, teardown);
     results = await runBench(options, environment);
   } finally {
     await teardown.run();

@@ -66,7 +66,8 @@ export function renderMarkdown(results: BenchResults): string {
     `${results.generatedAt} · commit ${machine.commit} · ${machine.cpuModel} × ${machine.cores} cores, ${machine.memoryGiB} GiB · Node ${machine.node} · PostgreSQL ${machine.postgres} (${machine.postgresLocation}; fsync and synchronous_commit on)`,
     '',
     `V = ${settings.users} users, T = ${settings.durationS} s measured after ${settings.warmupS} s of warmup, fixed rate ${formatNumber(settings.rate)} cycles/s (${settings.rateSource}), ` +
-      `unloaded ${settings.unloadedCycles} cycles, logins ${settings.loginClients} clients × ${settings.loginDurationS} s, services at LOG_LEVEL=${settings.logLevel}. ` +
+      `unloaded ${settings.unloadedCycles} cycles, logins ${settings.loginClients} clients × ${settings.loginDurationS} s, services at LOG_LEVEL=${settings.logLevel}, ` +
+      `gateway and services over ${settings.transport === 'tcp' ? 'TCP' : 'Unix domain sockets'}. ` +
       'A cycle is one user\'s create order → pay → read balance → read letters, through the gateway.',
     '',
     '## Targets',

@@ -5,6 +5,7 @@ import type { LoginsPhaseResult } from './phases/logins.js';
 import type { DatabaseBoundResult } from './phases/database-bound.js';
 import type { FloorResult } from './floor/unloaded-floor.js';
 import type { SystemCallsResult } from './phases/system-calls.js';
+import type { Transport } from './options.js';
 
 export interface BenchResults {
   generatedAt: string;
@@ -28,6 +29,8 @@ export interface BenchResults {
     loginClients: number;
     loginDurationS: number;
     logLevel: string;
+    /** How the gateway and the services talked. */
+    transport: Transport;
   };
   phases: {
     unloaded: FlowPhaseResult;
