@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { SERVICES, startScratchPostgres, startSystem, type EmbeddedPostgresHandle, type RunningSystem, type SystemOptions } from '@orderflow/stack';
+import { SERVICES, startScratchPostgres, startSystem, type EmbeddedPostgresHandle, type RunningSystem } from '@orderflow/stack';
 import { findPostmasterOfBackend } from './cpu.js';
 import type { Transport } from './options.js';
 import type { Teardown } from './teardown.js';
@@ -17,13 +17,6 @@ export interface BenchEnvironment {
 }
 
 /**
- * Whether startSystem takes a `transport` yet. It does not: @orderflow/stack gains the option in a
- * change of its own. This line stops compiling the day it does, so whoever merges both passes
- * `transport` below instead of leaving the bench to report a transport it did not measure.
- */
-const isTransportSupported: 'transport' extends keyof SystemOptions ? true : false = false;
-
-/**
  * The system under test: PostgreSQL (embedded in a temporary folder, so every run starts from an
  * empty cluster, or the server at `databaseUrl` with databases of a random prefix, dropped at the
  * end), then the four services and the gateway as real processes, logging to files.
@@ -32,9 +25,6 @@ export async function startBenchEnvironment(
   options: { databaseUrl: string | undefined; logsDir: string; logLevel: string; cpuProfDir?: string | undefined; env?: Record<string, string>; transport: Transport },
   teardown: Teardown,
 ): Promise<BenchEnvironment> {
-  if (options.transport !== 'tcp' && !isTransportSupported) {
-    throw new Error(`--transport ${options.transport}: startSystem (@orderflow/stack) has no transport option yet; the services talk over TCP only.`);
-  }
   let adminUrl = options.databaseUrl;
   let embedded: EmbeddedPostgresHandle | undefined;
   if (adminUrl === undefined) {
@@ -49,8 +39,8 @@ export async function startBenchEnvironment(
   const databaseNames = Object.fromEntries(SERVICES.map((service) => [service, `${prefix}_${service}`])) as BenchEnvironment['databaseNames'];
   if (embedded === undefined) teardown.add(() => dropDatabases(adminUrl, Object.values(databaseNames)));
 
-  // TODO(transport): pass `transport: options.transport` here once SystemOptions has it (see isTransportSupported).
   const booting = startSystem({
+    transport: options.transport,
     adminUrl,
     databasePrefix: prefix,
     internalToken: randomBytes(24).toString('base64url'),

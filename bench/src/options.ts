@@ -52,7 +52,7 @@ unloaded, saturation, fixed rate, logins and database bound. Results go to <out>
   --cpu-prof DIR       each service process writes a V8 CPU profile (.cpuprofile) into DIR
   --floor-samples F    samples of a bare round trip and of a bare commit for the unloaded floor (default 200)
   --syscalls-window S  seconds of saturation load counted under strace (default 5)
-  --transport tcp|unix how the gateway and the services talk (default tcp; unix once @orderflow/stack has it)
+  --transport tcp|unix how the gateway and the services talk (default unix, as npm start runs them)
   --no-tracing         skip phase 6 (saturation again with tracing on, for its overhead)
   --smoke              a few seconds of everything, to prove the harness works (explicit flags win)
   --help`;
@@ -113,7 +113,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     measureTracing: given['no-tracing'] !== true,
     floorSamples: number('floor-samples', 200, { min: 1, integer: true }),
     systemCallsWindowS: number('syscalls-window', 5, { min: 0.5, integer: false }),
-    transport: (given.transport as Transport | undefined) ?? 'tcp',
+    transport: (given.transport as Transport | undefined) ?? 'unix',
   };
   if (!TRANSPORTS.includes(options.transport)) problems.push(`--transport must be one of ${TRANSPORTS.join(', ')}, got ${options.transport}`);
   if (problems.length > 0) throw new Error(`bad options:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
