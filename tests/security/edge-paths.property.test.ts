@@ -5,13 +5,13 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { findFreePort, repoRoot } from '@orderflow/stack';
 import { NGINX, startNginxEdgeFor, type NginxEdge } from '../support/nginx.js';
-import { mayEdgeReach, startRouteRecorder, type RouteRecorder } from '../support/route-recorder.js';
+import { mayEdgeReach, startRouteRecorders, type RouteRecorders } from '../support/route-recorder.js';
 import { sendRaw } from '../support/raw-http.js';
 
 /**
  * Generated spellings of paths (percent-encodings, backslashes, dot segments, duplicate slashes, case,
  * `;` parameters, absolute form) sent byte for byte to each edge: none may reach a route of a service
- * that is not public. Behind the edge is one recording server that routes as the services do.
+ * that is not public. Behind the edge stand four recording servers, each routing as its service does.
  */
 const segment = fc.oneof(
   fc.constantFrom('internal', 'Internal', 'INTERNAL', '%69nternal', '%49nternal', 'i%6eternal', '%69%6e%74%65%72%6e%61%6c'),
@@ -46,7 +46,7 @@ const climbingTarget = fc
 const requestTarget = fc.oneof({ arbitrary: climbingTarget, weight: 2 }, { arbitrary: anyTarget, weight: 1 });
 const method = fc.constantFrom('GET', 'POST', 'PUT', 'HEAD');
 
-async function checkEdge(edgeUrl: string, recorder: RouteRecorder, runs: number): Promise<void> {
+async function checkEdge(edgeUrl: string, recorder: RouteRecorders, runs: number): Promise<void> {
   await fc.assert(
     fc.asyncProperty(method, requestTarget, async (verb, target) => {
       const before = recorder.seen.length;
@@ -54,7 +54,7 @@ async function checkEdge(edgeUrl: string, recorder: RouteRecorder, runs: number)
         body: verb === 'GET' || verb === 'HEAD' ? undefined : '{}',
       }).catch(() => undefined);
       const reached = recorder.seen.slice(before);
-      for (const seen of reached) assert.ok(mayEdgeReach(seen.method, seen.route), `${verb} ${target} reached ${seen.method} ${seen.route} as ${seen.url}`);
+      for (const seen of reached) assert.ok(mayEdgeReach(seen), `${verb} ${target} reached ${seen.service}'s ${seen.method} ${seen.route} as ${seen.url}`);
       if (answer !== undefined) assert.ok(answer.status < 500 || answer.status === 502 || answer.status === 503, `${verb} ${target} → ${answer.status} ${answer.body}`);
     }),
     { numRuns: runs },
@@ -62,13 +62,13 @@ async function checkEdge(edgeUrl: string, recorder: RouteRecorder, runs: number)
 }
 
 describe('security: generated path spellings reach no internal or non-public route', () => {
-  let recorder: RouteRecorder;
+  let recorder: RouteRecorders;
   let gateway: ChildProcess | undefined;
   let gatewayUrl = '';
   let nginx: NginxEdge | undefined;
 
   before(async () => {
-    recorder = await startRouteRecorder();
+    recorder = await startRouteRecorders();
     const port = await findFreePort();
     gatewayUrl = `http://127.0.0.1:${port}`;
     gateway = spawn(process.execPath, [path.join(repoRoot, 'services', 'gateway', 'dist', 'src', 'main.js')], {
@@ -76,10 +76,10 @@ describe('security: generated path spellings reach no internal or non-public rou
         ...process.env,
         PORT: String(port),
         METRICS_PORT: String(await findFreePort()),
-        AUTH_URL: recorder.url,
-        BILLING_URL: recorder.url,
-        ORDER_URL: recorder.url,
-        NOTIFICATION_URL: recorder.url,
+        AUTH_URL: recorder.urls.auth,
+        BILLING_URL: recorder.urls.billing,
+        ORDER_URL: recorder.urls.order,
+        NOTIFICATION_URL: recorder.urls.notification,
         LOG_LEVEL: 'silent',
         CREDENTIAL_RATE_LIMIT: '100000',
       },
@@ -89,7 +89,7 @@ describe('security: generated path spellings reach no internal or non-public rou
       if (await fetch(`${gatewayUrl}/health/ready`).then((r) => r.ok, () => false)) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    if (NGINX !== undefined) nginx = await startNginxEdgeFor({ auth: recorder.host, billing: recorder.host, order: recorder.host, notification: recorder.host });
+    if (NGINX !== undefined) nginx = await startNginxEdgeFor(recorder.hosts);
   });
   after(async () => {
     gateway?.kill('SIGTERM');
@@ -103,7 +103,7 @@ describe('security: generated path spellings reach no internal or non-public rou
     const answer = await sendRaw(gatewayUrl, 'GET /billing/current HTTP/1.1\nCookie: session_id=valid');
 
     assert.equal(answer.status, 200);
-    assert.ok(recorder.seen.slice(before).some((seen) => seen.route === '/billing/current'));
+    assert.ok(recorder.seen.slice(before).some((seen) => seen.service === 'billing' && seen.route === '/billing/current'));
   });
 
   test('through the gateway', async () => {

@@ -1,71 +1,87 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { ServiceName } from '@orderflow/stack';
+
+type Route = { method: string; url: string; isPublic: boolean };
+
+const publicRoutes = (routes: string[][]): Route[] => routes.map(([method, url]) => ({ method: method!, url: url!, isPublic: true }));
+// The rest under every method: an edge that lets the path through has failed, whatever the verb.
+const privateRoutes = (urls: string[]): Route[] => urls.flatMap((url) => ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((method) => ({ method, url, isPublic: false })));
+const OPERATIONAL = ['/internal/*', '/health/*', '/metrics', '/docs', '/docs/*'];
 
 /**
- * Every route the four services register, public or not: what a service's router (find-my-way, as in
- * the services) would make of a path the edge let through. Kept by hand beside the services' routes;
+ * Every route each service registers, public or not: what that service's router (find-my-way, as in
+ * the services) would make of a path an edge sent it. Kept by hand beside the services' routes;
  * `isPublic` is what an edge may route to.
  */
-export const SERVICE_ROUTES: ReadonlyArray<{ method: string; url: string; isPublic: boolean }> = [
-  ...[
-    ['POST', '/register'], ['POST', '/login'], ['GET', '/logout'], ['POST', '/logout'], ['GET', '/auth'], ['GET', '/signin'],
-    ['GET', '/billing/current'], ['POST', '/billing/change'], ['GET', '/billing/transactions'],
-    ['POST', '/order'], ['GET', '/order'], ['GET', '/order/:id'], ['PUT', '/order/:id/pay'], ['POST', '/order/:id/cancel'],
-    // Envoy's ext-auth form of /auth is under /auth/*, below: for the Gateway API edge, never a client.
-    ['GET', '/notification'],
-  ].map(([method, url]) => ({ method: method!, url: url!, isPublic: true })),
-  // The rest under every method: an edge that lets the path through has failed, whatever the verb.
-  ...['/auth/*', '/internal/*', '/health/*', '/metrics', '/docs', '/docs/*'].flatMap((url) =>
-    ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((method) => ({ method, url, isPublic: false })),
-  ),
-];
+export const SERVICE_ROUTES: Record<ServiceName, Route[]> = {
+  auth: [
+    ...publicRoutes([['POST', '/register'], ['POST', '/login'], ['GET', '/logout'], ['POST', '/logout'], ['GET', '/auth'], ['GET', '/signin']]),
+    // Envoy's ext-auth form of /auth: called by the Gateway API edge itself, never routed for a client.
+    ...privateRoutes(['/auth/*', ...OPERATIONAL]),
+  ],
+  billing: [...publicRoutes([['GET', '/billing/current'], ['POST', '/billing/change'], ['GET', '/billing/transactions']]), ...privateRoutes(OPERATIONAL)],
+  order: [
+    ...publicRoutes([['POST', '/order'], ['GET', '/order'], ['GET', '/order/:id'], ['PUT', '/order/:id/pay'], ['POST', '/order/:id/cancel']]),
+    ...privateRoutes(OPERATIONAL),
+  ],
+  notification: [...publicRoutes([['GET', '/notification']]), ...privateRoutes(OPERATIONAL)],
+};
 
 export interface RecordedRoute {
+  service: ServiceName;
   method: string;
-  /** The route pattern the router matched, or undefined when none did. */
+  /** The route pattern the service's router matched, or undefined when none did. */
   route: string | undefined;
   url: string;
 }
 
-export interface RouteRecorder {
-  host: string;
-  url: string;
+export interface RouteRecorders {
+  /** `host:port` of each stand-in service. */
+  hosts: Record<ServiceName, string>;
+  urls: Record<ServiceName, string>;
   seen: RecordedRoute[];
   close(): Promise<void>;
 }
 
 /**
- * One server standing in for all four services behind an edge: it routes like they do and records
- * which route each request reached. `GET /auth` says yes to everyone, as auth does for a valid session.
+ * Four servers standing in for the services behind an edge: each routes like its service and records
+ * which route each request reached. Auth's `GET /auth` says yes to everyone, as for a valid session.
  */
-export async function startRouteRecorder(): Promise<RouteRecorder> {
+export async function startRouteRecorders(): Promise<RouteRecorders> {
   const seen: RecordedRoute[] = [];
-  const app: FastifyInstance = Fastify({ logger: false });
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-  app.addHook('onRequest', async (request) => {
-    seen.push({ method: request.method, route: request.routeOptions.url, url: request.url });
-  });
-  for (const { method, url } of SERVICE_ROUTES) {
-    app.route({
-      method: method as 'GET',
-      url,
-      handler: async (_request, reply) => {
-        if (url === '/auth') {
-          reply.headers({ 'x-userid': '7', 'x-user': 'ada', 'x-email': 'ada%40example.com', 'x-first-name': '', 'x-last-name': '', 'x-identity-token': 'opaque', 'x-session-expires-at': String(Date.now() + 3_600_000) });
-        }
-        return { route: url };
-      },
+  const apps: Partial<Record<ServiceName, FastifyInstance>> = {};
+  const hosts = {} as Record<ServiceName, string>;
+  for (const service of Object.keys(SERVICE_ROUTES) as ServiceName[]) {
+    const app: FastifyInstance = Fastify({ logger: false });
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    app.addHook('onRequest', async (request) => {
+      seen.push({ service, method: request.method, route: request.routeOptions.url, url: request.url });
     });
+    for (const { method, url } of SERVICE_ROUTES[service]) {
+      app.route({
+        method: method as 'GET',
+        url,
+        handler: async (_request, reply) => {
+          if (service === 'auth' && url === '/auth') {
+            reply.headers({ 'x-userid': '7', 'x-user': 'ada', 'x-email': 'ada%40example.com', 'x-first-name': '', 'x-last-name': '', 'x-identity-token': 'opaque', 'x-session-expires-at': String(Date.now() + 3_600_000) });
+          }
+          return { service, route: url };
+        },
+      });
+    }
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    hosts[service] = `127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    apps[service] = app;
   }
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = app.server.address() as { port: number };
-  return { host: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}`, seen, close: () => app.close() };
+  const urls = Object.fromEntries(Object.entries(hosts).map(([service, host]) => [service, `http://${host}`])) as Record<ServiceName, string>;
+  return { hosts, urls, seen, close: async () => void (await Promise.all(Object.values(apps).map((app) => app.close()))) };
 }
 
-/** Whether an edge may let a request reach this route: a public one, or none at all (a 404 upstream). */
-export function mayEdgeReach(method: string, route: string | undefined): boolean {
-  if (route === undefined) return true;
+/** Whether an edge may let a request reach this route of this service: a public one, or none at all (a 404 there). */
+export function mayEdgeReach(seen: RecordedRoute): boolean {
+  if (seen.route === undefined) return true;
   // HEAD is answered by the GET route.
-  const asMethod = method === 'HEAD' ? 'GET' : method;
-  return SERVICE_ROUTES.some((r) => r.url === route && r.method === asMethod && r.isPublic);
+  const method = seen.method === 'HEAD' ? 'GET' : seen.method;
+  return SERVICE_ROUTES[seen.service].some((r) => r.url === seen.route && r.method === method && r.isPublic);
 }
