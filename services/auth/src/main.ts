@@ -12,15 +12,18 @@ if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(ne
 
 const db = createPool(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'auth' });
 await warmPool(db, config.DB_POOL_SIZE);
-// The first argon2 call loads the native module and sizes its memory; pay that before the first login.
+const identitySigner = createIdentitySigner(readIdentityKey('private', config.IDENTITY_PRIVATE_KEY), config.IDENTITY_TOKEN_SECONDS);
+// The first argon2 call loads the native module and sizes its memory, and the first signature sets
+// up WebCrypto: pay both before the first login.
 await verifyAgainstDummy('warm-up');
+await identitySigner.sign({ userId: 1, login: 'warm-up', email: '', firstName: '', lastName: '' });
 const billingPeer = createPeerClient({ name: 'billing', baseUrl: config.BILLING_URL, internalToken: config.INTERNAL_TOKEN });
 
 const app = buildAuthApp({
   logLevel: config.LOG_LEVEL,
   metricsRegistry: createMetricsRegistry({ app: 'auth', processMetrics: true }),
   cookie: { secure: config.COOKIE_SECURE, maxAgeSeconds: config.SESSION_ABSOLUTE_SECONDS },
-  identitySigner: createIdentitySigner(readIdentityKey('private', config.IDENTITY_PRIVATE_KEY), config.IDENTITY_TOKEN_SECONDS),
+  identitySigner,
   trustedProxies: config.TRUSTED_PROXIES.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''),
   deps: {
     db,

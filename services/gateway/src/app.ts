@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import replyFrom from '@fastify/reply-from';
-import type { Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import { createServiceApp, Problem, type Registry, type ServiceApp } from '@orderflow/kit';
 import { registerCanonicalPaths, registerProxyRoutes, type CredentialRateLimit, type Upstreams } from './routes/proxy.routes.js';
 import { registerWebRoutes } from './routes/web.routes.js';
@@ -10,8 +10,8 @@ export interface GatewayAppOptions {
   upstreams: Upstreams;
   forwardAuth: ForwardAuth;
   upstreamTimeoutMs: number;
-  /** Opens the connection pool of an upstream origin (on its Unix socket, for those on one). */
-  upstreamFactory?: (origin: string | URL, options: Pool.Options) => Dispatcher;
+  /** The dispatcher of every upstream call (Unix sockets included); absent, reply-from makes its own. */
+  upstreamAgent?: Dispatcher;
   credentialRateLimit: CredentialRateLimit;
   logLevel?: string | false;
   /** The built storefront (web/dist), served at `/`; absent, the gateway serves only the API. */
@@ -36,7 +36,7 @@ export function buildGatewayApp(options: GatewayAppOptions): ServiceApp {
       }),
   });
   app.register(replyFrom, {
-    undici: { connections: 64, keepAliveTimeout: 60_000, headersTimeout: options.upstreamTimeoutMs, bodyTimeout: options.upstreamTimeoutMs, factory: options.upstreamFactory },
+    undici: options.upstreamAgent ?? { connections: 64, keepAliveTimeout: 60_000, headersTimeout: options.upstreamTimeoutMs, bodyTimeout: options.upstreamTimeoutMs },
     // reply-from's own option (two info lines per proxied request), not Fastify's deprecated one.
     disableRequestLogging: true,
   });

@@ -1,3 +1,4 @@
+import { Agent } from 'undici';
 import { resolvePeerAddresses } from '@orderflow/http-client';
 import { createMetricsRegistry, listenForMetrics, runService } from '@orderflow/kit';
 import { buildGatewayApp } from './app.js';
@@ -20,12 +21,26 @@ const upstreams = {
   notification: createUpstream('notification', originsOf(lists.notification)),
 };
 
+const upstreamAgent = new Agent({
+  connections: 64,
+  keepAliveTimeout: 60_000,
+  headersTimeout: config.UPSTREAM_TIMEOUT_MS,
+  bodyTimeout: config.UPSTREAM_TIMEOUT_MS,
+  factory: peers.factory,
+});
+// One connection to every replica before the gateway listens, so the first requests after a start
+// pay for no connect (and the code on that path is already compiled). Best effort: a replica that is
+// not up yet is connected on first use.
+await Promise.allSettled(
+  peers.addresses.map(async ({ origin }) => (await upstreamAgent.request({ origin, path: '/health/live', method: 'GET' })).body.dump()),
+);
+
 const metricsRegistry = createMetricsRegistry({ app: 'gateway', processMetrics: true });
 const app = buildGatewayApp({
   upstreams,
-  forwardAuth: createForwardAuth(upstreams.auth, config.UPSTREAM_TIMEOUT_MS, createSessionCache({ ttlMs: config.SESSION_CACHE_MS }), peers.factory),
+  forwardAuth: createForwardAuth(upstreams.auth, config.UPSTREAM_TIMEOUT_MS, createSessionCache({ ttlMs: config.SESSION_CACHE_MS }), upstreamAgent),
   upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
-  upstreamFactory: peers.factory,
+  upstreamAgent,
   credentialRateLimit: { max: config.CREDENTIAL_RATE_LIMIT, windowMs: config.CREDENTIAL_RATE_WINDOW_MS },
   logLevel: config.LOG_LEVEL,
   webDir: config.WEB_DIR,
@@ -37,5 +52,8 @@ await runService(app, {
   host: config.HOST,
   port: config.PORT,
   timeouts: { headersMs: config.HEADERS_TIMEOUT_MS, requestMs: config.REQUEST_TIMEOUT_MS },
-  onClose: () => new Promise((resolve) => metricsServer.close(() => resolve())),
+  onClose: async () => {
+    await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+    await upstreamAgent.close();
+  },
 });

@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher, type Pool } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { decodeJwt } from 'jose';
 import { IDENTITY_HEADER_NAMES, IDENTITY_HEADERS, readSessionToken, serviceUnavailable, unauthorized, Problem } from '@orderflow/kit';
 import { isConnectionRefused, type Upstream } from '../upstreams.js';
@@ -29,8 +29,10 @@ const SESSION_EXPIRES_HEADER = 'x-session-expires-at';
  * client's credentials and the original method and URI. Answers are remembered briefly in `cache`
  * (see session-cache.ts for why a revoked session is still refused on the very next request).
  */
-export function createForwardAuth(auth: Upstream, timeoutMs: number, cache: SessionCache, factory?: (origin: string | URL, options: Pool.Options) => Dispatcher): ForwardAuth {
-  const agent = new Agent({ connections: 64, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, factory });
+export function createForwardAuth(auth: Upstream, timeoutMs: number, cache: SessionCache, dispatcher?: Dispatcher): ForwardAuth {
+  // main passes the gateway's one upstream dispatcher; a test gets one of its own.
+  const ownAgent = dispatcher === undefined ? new Agent({ connections: 64, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }) : undefined;
+  const agent = dispatcher ?? ownAgent!;
 
   async function ask(baseUrl: string, incoming: ForwardAuthRequest) {
     const headers: Record<string, string> = {
@@ -86,7 +88,7 @@ export function createForwardAuth(auth: Upstream, timeoutMs: number, cache: Sess
       const token = readSessionToken(credentials);
       if (token !== undefined) cache.revoke(token);
     },
-    close: () => agent.close(),
+    close: async () => ownAgent?.close(),
   };
 }
 
