@@ -1,8 +1,38 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** A port that was free a moment ago on loopback. */
-export function findFreePort(): Promise<number> {
-  return listenOnce(0).then((port) => port ?? Promise.reject(new Error('no free port on 127.0.0.1')));
+/** How many ports below the kernel's ephemeral range are candidates. */
+const CANDIDATE_SPAN = 12_000;
+const ATTEMPTS = 50;
+
+/**
+ * A port that was free a moment ago on loopback, picked at random below the kernel's ephemeral range.
+ * Port 0 would hand out a port from that range, which every outgoing connection (the services' pools
+ * to PostgreSQL and to each other) also draws from: between the pick and the process's listen, one
+ * of them could take it. Below the range, only another listener can.
+ */
+export async function findFreePort(): Promise<number> {
+  const range = candidateRange();
+  if (range !== undefined) {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const port = range.low + Math.floor(Math.random() * (range.high - range.low + 1));
+      if ((await listenOnce(port)) !== undefined) return port;
+    }
+  }
+  const port = await listenOnce(0);
+  if (port === undefined) throw new Error('no free port on 127.0.0.1');
+  return port;
+}
+
+function candidateRange(): { low: number; high: number } | undefined {
+  try {
+    const [ephemeralLow] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (ephemeralLow === undefined || !Number.isInteger(ephemeralLow) || ephemeralLow < 2_048) return undefined;
+    return { low: Math.max(1_024, ephemeralLow - CANDIDATE_SPAN), high: ephemeralLow - 1 };
+  } catch {
+    // Not Linux, or no /proc: let the kernel pick.
+    return undefined;
+  }
 }
 
 /** Whether nothing listens on `port` of loopback right now (a listener on 0.0.0.0 counts). */
