@@ -10,8 +10,8 @@ export interface GatewayAppOptions {
   upstreams: Upstreams;
   forwardAuth: ForwardAuth;
   upstreamTimeoutMs: number;
-  /** The dispatcher of every upstream call (Unix sockets included); absent, reply-from makes its own. */
-  upstreamAgent?: Dispatcher;
+  /** The dispatcher of every upstream call (createUpstreamAgent); the caller closes it. */
+  upstreamAgent: Dispatcher;
   credentialRateLimit: CredentialRateLimit;
   logLevel?: string | false;
   /** The built storefront (web/dist), served at `/`; absent, the gateway serves only the API. */
@@ -36,7 +36,7 @@ export function buildGatewayApp(options: GatewayAppOptions): ServiceApp {
       }),
   });
   app.register(replyFrom, {
-    undici: options.upstreamAgent ?? { connections: 64, keepAliveTimeout: 60_000, headersTimeout: options.upstreamTimeoutMs, bodyTimeout: options.upstreamTimeoutMs },
+    undici: options.upstreamAgent,
     // reply-from's own option (two info lines per proxied request), not Fastify's deprecated one.
     disableRequestLogging: true,
   });
@@ -45,6 +45,5 @@ export function buildGatewayApp(options: GatewayAppOptions): ServiceApp {
   );
   const { webDir } = options;
   if (webDir !== undefined) app.register(async (scope) => registerWebRoutes(scope as ServiceApp, webDir));
-  app.addHook('onClose', () => options.forwardAuth.close());
   return app;
 }

@@ -1,9 +1,8 @@
-import { Agent } from 'undici';
 import { resolvePeerAddresses } from '@orderflow/http-client';
 import { createMetricsRegistry, listenForMetrics, runService } from '@orderflow/kit';
 import { buildGatewayApp } from './app.js';
 import { readGatewayConfig, splitUrls } from './config.js';
-import { createUpstream } from './upstreams.js';
+import { createUpstream, createUpstreamAgent } from './upstreams.js';
 import { createForwardAuth } from './clients/forward-auth.client.js';
 import { createSessionCache } from './session-cache.js';
 
@@ -21,13 +20,7 @@ const upstreams = {
   notification: createUpstream('notification', originsOf(lists.notification)),
 };
 
-const upstreamAgent = new Agent({
-  connections: 64,
-  keepAliveTimeout: 60_000,
-  headersTimeout: config.UPSTREAM_TIMEOUT_MS,
-  bodyTimeout: config.UPSTREAM_TIMEOUT_MS,
-  factory: peers.factory,
-});
+const upstreamAgent = createUpstreamAgent(config.UPSTREAM_TIMEOUT_MS, peers.factory);
 // One connection to every replica before the gateway listens, so the first requests after a start
 // pay for no connect (and the code on that path is already compiled). Best effort: a replica that is
 // not up yet is connected on first use.
@@ -38,7 +31,7 @@ await Promise.allSettled(
 const metricsRegistry = createMetricsRegistry({ app: 'gateway', processMetrics: true });
 const app = buildGatewayApp({
   upstreams,
-  forwardAuth: createForwardAuth(upstreams.auth, config.UPSTREAM_TIMEOUT_MS, createSessionCache({ ttlMs: config.SESSION_CACHE_MS }), upstreamAgent),
+  forwardAuth: createForwardAuth(upstreams.auth, createSessionCache({ ttlMs: config.SESSION_CACHE_MS }), upstreamAgent),
   upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
   upstreamAgent,
   credentialRateLimit: { max: config.CREDENTIAL_RATE_LIMIT, windowMs: config.CREDENTIAL_RATE_WINDOW_MS },

@@ -1,4 +1,14 @@
+import { Agent } from 'undici';
+
 export { isConnectionRefused } from '@orderflow/http-client';
+
+/**
+ * The one dispatcher of every upstream call, proxied requests and forward auth alike: keep-alive
+ * pools per replica, opened on a Unix socket for a replica that has one (`factory`).
+ */
+export function createUpstreamAgent(timeoutMs: number, factory?: Agent.Options['factory']): Agent {
+  return new Agent({ connections: 64, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, factory });
+}
 
 /**
  * The replicas of one service, taken in turn. A replica that refused a connection is skipped for a

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startStubPeer, type StubPeer } from '@orderflow/kit/testing';
 import type { ServiceApp } from '@orderflow/kit';
 import { buildGatewayApp } from '../src/app.js';
-import { createUpstream } from '../src/upstreams.js';
+import { createUpstream, createUpstreamAgent } from '../src/upstreams.js';
 import { createForwardAuth } from '../src/clients/forward-auth.client.js';
 import { createSessionCache } from '../src/session-cache.js';
 
@@ -11,6 +11,7 @@ const VALID_COOKIE = 'session_id=valid';
 
 describe('gateway routing and forward auth', () => {
   let app: ServiceApp;
+  const upstreamAgent = createUpstreamAgent(1000);
   let auth: StubPeer;
   let billing: StubPeer;
   let order: StubPeer;
@@ -34,11 +35,12 @@ describe('gateway routing and forward auth', () => {
       order: createUpstream('order', [deadUrl, order.url]),
       notification: createUpstream('notification', [notification.url]),
     };
-    app = buildGatewayApp({ upstreams, forwardAuth: createForwardAuth(upstreams.auth, 1000, createSessionCache({ ttlMs: 0 })), upstreamTimeoutMs: 1000, credentialRateLimit: { max: 1000, windowMs: 10_000 }, logLevel: false });
+    app = buildGatewayApp({ upstreams, upstreamAgent, forwardAuth: createForwardAuth(upstreams.auth, createSessionCache({ ttlMs: 0 }), upstreamAgent), upstreamTimeoutMs: 1000, credentialRateLimit: { max: 1000, windowMs: 10_000 }, logLevel: false });
     await app.ready();
   });
   after(async () => {
     await app.close();
+    await upstreamAgent.close();
     await Promise.all([auth, billing, order, notification].map((peer) => peer.close()));
   });
 
@@ -135,7 +137,8 @@ describe('gateway with the session cache on', () => {
       order: createUpstream('order', [billing.url]),
       notification: createUpstream('notification', [billing.url]),
     };
-    const app = buildGatewayApp({ upstreams, forwardAuth: createForwardAuth(upstreams.auth, 1000, createSessionCache({ ttlMs: 5000 })), upstreamTimeoutMs: 1000, credentialRateLimit: { max: 1000, windowMs: 10_000 }, logLevel: false });
+    const upstreamAgent = createUpstreamAgent(1000);
+    const app = buildGatewayApp({ upstreams, upstreamAgent, forwardAuth: createForwardAuth(upstreams.auth, createSessionCache({ ttlMs: 5000 }), upstreamAgent), upstreamTimeoutMs: 1000, credentialRateLimit: { max: 1000, windowMs: 10_000 }, logLevel: false });
     await app.ready();
     const checks = () => authWithHeaders.calls.filter((c) => c.url === '/auth').length;
 
@@ -145,6 +148,7 @@ describe('gateway with the session cache on', () => {
     const afterLogout = await app.inject({ method: 'GET', url: '/billing/current', headers: { cookie: VALID_COOKIE } });
 
     await app.close();
+    await upstreamAgent.close();
     await Promise.all([authWithHeaders.close(), billing.close()]);
     assert.equal(checksBeforeLogout, 1);
     assert.equal(logout.statusCode, 200);

@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { decodeJwt } from 'jose';
 import { IDENTITY_HEADER_NAMES, IDENTITY_HEADERS, readSessionToken, serviceUnavailable, unauthorized, Problem } from '@orderflow/kit';
 import { isConnectionRefused, type Upstream } from '../upstreams.js';
@@ -18,7 +18,6 @@ export interface ForwardAuth {
   check(incoming: ForwardAuthRequest): Promise<Record<string, string>>;
   /** Forgets what was remembered of this client's session: call it when a logout has been answered. */
   revoke(credentials: { cookie?: string; authorization?: string }): void;
-  close(): Promise<void>;
 }
 
 /** auth's `/auth` answers when the session ends at the latest (epoch milliseconds). */
@@ -29,10 +28,7 @@ const SESSION_EXPIRES_HEADER = 'x-session-expires-at';
  * client's credentials and the original method and URI. Answers are remembered briefly in `cache`
  * (see session-cache.ts for why a revoked session is still refused on the very next request).
  */
-export function createForwardAuth(auth: Upstream, timeoutMs: number, cache: SessionCache, dispatcher?: Dispatcher): ForwardAuth {
-  // main passes the gateway's one upstream dispatcher; a test gets one of its own.
-  const ownAgent = dispatcher === undefined ? new Agent({ connections: 64, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }) : undefined;
-  const agent = dispatcher ?? ownAgent!;
+export function createForwardAuth(auth: Upstream, cache: SessionCache, agent: Dispatcher): ForwardAuth {
 
   async function ask(baseUrl: string, incoming: ForwardAuthRequest) {
     const headers: Record<string, string> = {
@@ -88,7 +84,6 @@ export function createForwardAuth(auth: Upstream, timeoutMs: number, cache: Sess
       const token = readSessionToken(credentials);
       if (token !== undefined) cache.revoke(token);
     },
-    close: async () => ownAgent?.close(),
   };
 }
 
