@@ -9,7 +9,7 @@ import { createUsersStore } from '@orderflow/auth/store/users.store';
 import { createAccountsStore } from '@orderflow/billing/store/accounts.store';
 import { createPaymentsStore } from '@orderflow/billing/store/payments.store';
 import { createOrdersStore } from '@orderflow/order/store/orders.store';
-import { createOutboxStore } from '@orderflow/order/store/outbox.store';
+import { createDeliveredMarks, DEFAULT_DELIVERED_MARK_DELAY_MS, type DeliveredMarks } from '@orderflow/order/store/delivered-marks';
 import { createLettersStore } from '@orderflow/notification/store/letters.store';
 
 /**
@@ -57,19 +57,38 @@ export interface FlowUser {
   checkedAt?: number;
 }
 
+// The services' pool settings (packages/db createPool): the same statement timeout and socket.
+async function connect(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, statement_timeout: 10_000, stream: createCorkingSocket });
+  await client.connect();
+  return client;
+}
+
 export async function connectFlow(urls: DatabaseUrls): Promise<FlowConnections> {
-  // The services' pool settings (packages/db createPool): the same statement timeout and socket.
-  const connect = async (url: string) => {
-    const client = new pg.Client({ connectionString: url, statement_timeout: 10_000, stream: createCorkingSocket });
-    await client.connect();
-    return client;
-  };
   const [auth, billing, order, notification] = await Promise.all([connect(urls.auth), connect(urls.billing), connect(urls.order), connect(urls.notification)]);
   return { auth: auth!, billing: billing!, order: order!, notification: notification! };
 }
 
 export async function closeFlow(connections: FlowConnections): Promise<void> {
   await Promise.all(Object.values(connections).map((client: pg.Client) => client.end()));
+}
+
+export interface FlowDeliveredMarks {
+  marks: DeliveredMarks;
+  close(): Promise<void>;
+}
+
+/** Order's batched delivered marks, one for every cycle as the order process has one, on a connection of their own. */
+export async function connectDeliveredMarks(orderUrl: string, onError: (error: unknown) => void): Promise<FlowDeliveredMarks> {
+  const client = await connect(orderUrl);
+  const marks = createDeliveredMarks(client, { delayMs: DEFAULT_DELIVERED_MARK_DELAY_MS, onMarked: () => {}, onError });
+  return {
+    marks,
+    async close() {
+      await marks.flush();
+      await client.end();
+    },
+  };
 }
 
 /** A fresh user as register, login and top-up leave it: a user, a live session, an account with money. */
@@ -99,7 +118,7 @@ async function authenticate(db: FlowConnections, user: FlowUser): Promise<void> 
 }
 
 /** One cycle: create an order, pay it (billing, outbox, letter), read the balance, read the letters. */
-export async function runFlowCycle(db: FlowConnections, user: FlowUser): Promise<void> {
+export async function runFlowCycle(db: FlowConnections, user: FlowUser, deliveredMarks: DeliveredMarks): Promise<void> {
   const orders = createOrdersStore(db.order);
   const letters = createLettersStore(db.notification);
 
@@ -119,7 +138,7 @@ export async function runFlowCycle(db: FlowConnections, user: FlowUser): Promise
     letters.storeLetter({ deliveryId: `order-${created.id}-${letter.event}`, ...letter }),
   ]);
   if (settled === null) throw new Error('bound: the order was not settled');
-  await createOutboxStore(db.order).markDelivered(settled.letter.id);
+  deliveredMarks.add(settled.letter.id);
 
   // GET /billing/current
   await authenticate(db, user);

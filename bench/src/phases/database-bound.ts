@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { perPaidOrder, type CommitsPerOrder, type CpuPerOrder, type PhaseErrors } from '../flow-recorder.js';
 import { createErrorCounter, createLatencyRecorder, createTimeline, type Percentiles, type TimelineSecond } from '../latency.js';
 import { createMeasurementWindow, type Probes } from '../measurement-window.js';
-import { closeFlow, connectFlow, createFlowUser, runFlowCycle, type DatabaseUrls } from '../order-flow-sql.js';
+import { closeFlow, connectDeliveredMarks, connectFlow, createFlowUser, runFlowCycle, type DatabaseUrls } from '../order-flow-sql.js';
 import { formatRate, sleep, startProgress } from '../progress.js';
 
 export interface DatabaseBoundResult {
@@ -44,6 +44,7 @@ export async function runDatabaseBoundPhase(
   const startedAt = performance.now();
   const timeline = createTimeline(startedAt);
   const errors = createErrorCounter();
+  const deliveredMarks = await connectDeliveredMarks(urls.order, (error) => errors.add(`bound: delivered marks: ${(error as Error).message}`));
   const latency = createLatencyRecorder();
   const window = createMeasurementWindow(probes);
   let paid = 0;
@@ -57,7 +58,7 @@ export async function runDatabaseBoundPhase(
     while (isRunning) {
       const sentAt = performance.now();
       try {
-        await runFlowCycle(db, user);
+        await runFlowCycle(db, user, deliveredMarks.marks);
       } catch (error) {
         errors.add(`bound: ${(error as Error).message}`);
         timeline.count('errors', performance.now());
@@ -82,7 +83,7 @@ export async function runDatabaseBoundPhase(
     isRunning = false;
     await Promise.all(loops);
     progress.stop();
-    await Promise.all(workers.map(({ db }) => closeFlow(db)));
+    await Promise.all([...workers.map(({ db }) => closeFlow(db)), deliveredMarks.close()]);
   }
 
   return {

@@ -8,6 +8,7 @@ import { readOrderConfig } from './config.js';
 import { createBillingClient } from './clients/billing.client.js';
 import { createNotificationClient } from './clients/notification.client.js';
 import { startWorkers } from './domain/workers.js';
+import { createDeliveredMarks } from './store/delivered-marks.js';
 import { createOrderMetrics } from './metrics.js';
 
 const config = readOrderConfig();
@@ -19,11 +20,19 @@ const peer = { internalToken: config.INTERNAL_TOKEN, timeoutMs: config.PEER_TIME
 const billingPeer = createPeerClient({ name: 'billing', baseUrl: config.BILLING_URL, ...peer });
 const notificationPeer = createPeerClient({ name: 'notification', baseUrl: config.NOTIFICATION_URL, ...peer });
 const metricsRegistry = createMetricsRegistry({ app: 'order', processMetrics: true });
+const metrics = createOrderMetrics(metricsRegistry, db);
+const deliveredMarks = createDeliveredMarks(db, {
+  delayMs: config.DELIVERED_MARK_DELAY_MS,
+  onMarked: metrics.lettersDelivered,
+  // Only called after a request or a loop pass, so `app` exists by then.
+  onError: (err, outboxIds) => app.log.warn({ err, outbox_ids: outboxIds }, 'delivered letters not marked; the loop will deliver them again'),
+});
 const deps = {
   db,
   billing: createBillingClient(billingPeer),
   notification: createNotificationClient(notificationPeer),
-  metrics: createOrderMetrics(metricsRegistry, db),
+  metrics,
+  deliveredMarks,
 };
 
 const app = buildOrderApp({ deps, metricsRegistry, logLevel: config.LOG_LEVEL, identityPublicKey: readIdentityKey('public', config.IDENTITY_PUBLIC_KEY) });
@@ -37,6 +46,7 @@ await runService(app, {
   onClose: async () => {
     stopKeyPurge();
     await workers.stop();
+    await deliveredMarks.flush();
     await Promise.all([billingPeer.close(), notificationPeer.close()]);
     await db.end();
   },

@@ -43,7 +43,7 @@ export function createOrderMetrics(registry: Registry, db: Queryable): OrderMetr
     orderCreated: () => created.inc(),
     paymentSettled: (billingStatus) => payments.labels(billingStatus).inc(),
     orderRefunded: () => refunds.inc(),
-    letterDelivered: () => delivered.inc(),
+    lettersDelivered: (count) => delivered.inc(count),
     letterDeliveryFailed: () => failures.inc(),
     orderRecovered: (action) => recoveries.labels(action).inc(),
   };

@@ -5,6 +5,7 @@ import { createPeerClient, type PeerClient } from '@orderflow/http-client';
 import { createMetricsRegistry, type ServiceApp } from '@orderflow/kit';
 import { buildOrderApp } from '../src/app.js';
 import { createOrderMetrics } from '../src/metrics.js';
+import { createDeliveredMarks } from '../src/store/delivered-marks.js';
 import { createBillingClient } from '../src/clients/billing.client.js';
 import { createNotificationClient } from '../src/clients/notification.client.js';
 import type { OrderDeps } from '../src/domain/deps.js';
@@ -66,11 +67,13 @@ export async function startOrder(): Promise<OrderTestContext> {
     createPeerClient({ name: 'notification', baseUrl: notification.url, internalToken: 'test-internal-token', retries: 0, timeoutMs: 1000 }),
   ];
   const metricsRegistry = createMetricsRegistry({ app: 'order' });
+  const metrics = createOrderMetrics(metricsRegistry, database.pool);
   const deps: OrderDeps = {
     db: database.pool,
     billing: createBillingClient(peers[0]!),
     notification: createNotificationClient(peers[1]!),
-    metrics: createOrderMetrics(metricsRegistry, database.pool),
+    metrics,
+    deliveredMarks: createDeliveredMarks(database.pool, { delayMs: 10, onMarked: metrics.lettersDelivered, onError: () => {} }),
     log: { warn: () => {}, info: () => {} },
   };
   const app = buildOrderApp({ deps, metricsRegistry, logLevel: false, identityPublicKey: identities.publicKey });
@@ -84,6 +87,7 @@ export async function startOrder(): Promise<OrderTestContext> {
     deps,
     async close() {
       await app.close();
+      await deps.deliveredMarks.flush();
       await Promise.all(peers.map((peer) => peer.close()));
       await billing.close();
       await notification.close();

@@ -1,6 +1,7 @@
 import type { Pool } from '@orderflow/db';
 import type { BillingClient } from '../clients/billing.client.js';
 import type { NotificationClient } from '../clients/notification.client.js';
+import type { DeliveredMarks } from '../store/delivered-marks.js';
 
 export interface Logger {
   warn(object: object, message: string): void;
@@ -12,7 +13,7 @@ export interface OrderMetrics {
   orderCreated(): void;
   paymentSettled(billingStatus: 'OK' | 'ERROR'): void;
   orderRefunded(): void;
-  letterDelivered(): void;
+  lettersDelivered(count: number): void;
   letterDeliveryFailed(): void;
   orderRecovered(action: 'payment' | 'refund'): void;
 }
@@ -22,5 +23,7 @@ export interface OrderDeps {
   billing: BillingClient;
   notification: NotificationClient;
   metrics: OrderMetrics;
+  /** Delivered letters' outbox marks, written in batches. */
+  deliveredMarks: DeliveredMarks;
   log: Logger;
 }

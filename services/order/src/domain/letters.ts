@@ -56,17 +56,12 @@ export async function deliverLetterNow(deps: OrderDeps, letter: Letter, requestI
 }
 
 /**
- * Marks an outbox row delivered without making the client wait: the letter is already stored, and
- * if the mark is lost (a crash) the loop delivers it again, which notification stores once. That
- * keeps a commit off every payment's response time.
+ * Marks an outbox row delivered without making the client wait, batched with the other marks of the
+ * next few milliseconds (store/delivered-marks.ts): the letter is already stored, and if the mark is
+ * lost the loop delivers it again, which notification stores once.
  */
 export function markDeliveredLater(deps: OrderDeps, outboxId: number): void {
-  createOutboxStore(deps.db)
-    .markDelivered(outboxId)
-    .then(
-      (isMarked) => isMarked && deps.metrics.letterDelivered(),
-      (error: unknown) => deps.log.warn({ err: error, outbox_id: outboxId }, 'delivered letter not marked; the loop will deliver it again'),
-    );
+  deps.deliveredMarks.add(outboxId);
 }
 
 /** Delivers a letter just committed to the outbox, then marks it delivered. */
@@ -83,13 +78,14 @@ export async function deliverDueLetters(deps: OrderDeps, limit = 50): Promise<nu
     try {
       await runInSpan('order.deliver-letter', { 'orderflow.outbox_id': letter.id, 'orderflow.order_id': letter.orderId }, async () => {
         await deps.notification.deliverLetter(letter);
-        if (await outbox.markDelivered(letter.id)) deps.metrics.letterDelivered();
       });
+      deps.deliveredMarks.add(letter.id);
       delivered++;
     } catch (error) {
       deps.metrics.letterDeliveryFailed();
       deps.log.warn({ err: error, outbox_id: letter.id, attempts: letter.attempts }, 'letter delivery failed; will retry');
     }
   }
+  await deps.deliveredMarks.flush();
   return delivered;
 }

@@ -44,10 +44,10 @@ export function createOutboxStore(db: Queryable) {
       return toLetter(rows[0]!);
     },
 
-    /** False when it was already marked: the request and the delivery loop both delivered it. */
-    async markDelivered(id: number): Promise<boolean> {
-      const { rowCount } = await db.query({ name: 'outbox.mark_delivered', text: 'UPDATE outbox SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL', values: [id] });
-      return rowCount === 1;
+    /** How many of them it marked: one already marked was delivered twice (the request and the loop). */
+    async markDelivered(ids: number[]): Promise<number> {
+      const { rowCount } = await db.query({ name: 'outbox.mark_delivered', text: 'UPDATE outbox SET delivered_at = now() WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL', values: [ids] });
+      return rowCount ?? 0;
     },
 
     /**
