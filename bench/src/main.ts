@@ -15,6 +15,7 @@ import { readOptions, USAGE, type BenchOptions } from './options.js';
 import { runDatabaseBoundPhase } from './phases/database-bound.js';
 import { runFixedRatePhase } from './phases/fixed-rate.js';
 import { runLoginsPhase } from './phases/logins.js';
+import { describePostgresLimit, runPostgresLimitPhase } from './phases/postgres-limit.js';
 import { runSaturationPhase } from './phases/saturation.js';
 import { runUnloadedPhase } from './phases/unloaded.js';
 import { runSystemCallsPhase } from './phases/system-calls.js';
@@ -118,6 +119,10 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
       { connections: options.users, warmupS: options.warmupS, durationS: options.durationS },
       probes,
     );
+    const secondsPerDatabase = Math.max(1, Math.round(options.durationS / 2));
+    console.log(`    PostgreSQL's own limit: pgbench -M prepared -c ${options.users}, each database's share of a paid order alone for ${secondsPerDatabase} s`);
+    const postgresLimit = await runPostgresLimitPhase(environment.system.databaseUrls, { clients: options.users, threads: cores, secondsPerDatabase, systemPaidPerSecond: saturation.paidPerSecond }, probes.cpu);
+    console.log(`    ${describePostgresLimit(postgresLimit, saturation.paidPerSecond)}`);
 
     const partial: Omit<BenchResults, 'targets'> = {
       generatedAt: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
@@ -147,6 +152,8 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
       systemCalls,
       statements,
       systemToBound: databaseBound.paidPerSecond > 0 ? saturation.paidPerSecond / databaseBound.paidPerSecond : 0,
+      postgresLimit,
+      systemToPostgresLimit: postgresLimit.paidPerSecond > 0 ? saturation.paidPerSecond / postgresLimit.paidPerSecond : null,
     };
     return { ...partial, targets: evaluateTargets(partial) };
   } finally {

@@ -1,6 +1,7 @@
 import type { CpuPerOrder, FlowPhaseResult, PhaseErrors } from './flow-recorder.js';
 import { STEPS, type Percentiles } from './latency.js';
 import { renderFloorSection } from './markdown-floor-section.js';
+import { renderPostgresLimitSection } from './markdown-postgres-limit-section.js';
 import { renderSystemCallsSection } from './markdown-system-calls-section.js';
 import { formatMs, formatNumber, type BenchResults } from './results.js';
 
@@ -112,6 +113,7 @@ export function renderMarkdown(results: BenchResults): string {
     latencyRow('database bound', 'cycle (its SQL)', databaseBound.cycleLatency),
     '',
     ...renderFloorSection(results.floor),
+    ...renderPostgresLimitSection(results),
     '## Cost per paid order',
     '',
     'CPU milliseconds per paid order of each process over the measured window ("system total" is the services and PostgreSQL; ' +

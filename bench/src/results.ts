@@ -5,6 +5,7 @@ import type { LoginsPhaseResult } from './phases/logins.js';
 import type { DatabaseBoundResult } from './phases/database-bound.js';
 import type { FloorResult } from './floor/unloaded-floor.js';
 import type { SystemCallsResult } from './phases/system-calls.js';
+import type { PostgresLimitResult } from './phases/postgres-limit.js';
 import type { Transport } from './options.js';
 
 export interface BenchResults {
@@ -49,6 +50,10 @@ export interface BenchResults {
   tracing?: TracingOverheadResult;
   /** Saturation paid orders per second ÷ the database bound's. */
   systemToBound: number;
+  /** pgbench running each database's share of a paid order (after phase 5). */
+  postgresLimit: PostgresLimitResult;
+  /** Saturation paid orders per second ÷ pgbench's limit; null when it was not measured. */
+  systemToPostgresLimit: number | null;
   targets: Target[];
 }
 
@@ -85,8 +90,11 @@ export function evaluateTargets(results: Omit<BenchResults, 'targets'>): Target[
     },
     servicesAgainstPostgres(saturation.cpu?.msPerPaidOrder ?? {}),
     {
-      name: `saturation ÷ PostgreSQL's own limit (pgbench -M prepared -c ${saturation.users}, the statements of a paid order)`,
-      measured: 'not measured yet: pg_stat_statements keeps no parameter values to derive the scripts from (bench/README.md)',
+      name: `saturation ÷ PostgreSQL's own limit (pgbench -M prepared -c ${results.postgresLimit.clients}, the statements of a paid order)`,
+      measured:
+        results.systemToPostgresLimit === null
+          ? `not measured: ${results.postgresLimit.skipped ?? 'no limit'}`
+          : `${results.systemToPostgresLimit.toFixed(2)} (${saturation.paidPerSecond.toFixed(0)} ÷ ${results.postgresLimit.paidPerSecond.toFixed(0)} paid orders/s)`,
       goal: 'reported',
       isMet: null,
     },

@@ -38,6 +38,7 @@ describe('npm run bench', () => {
       assert.equal(typeof results.phases[phase], 'object', `phase ${phase} in latest.json`);
     }
     assert.equal(typeof results.systemToBound, 'number');
+    assert.equal(typeof results.postgresLimit, 'object', 'postgresLimit in latest.json');
     const markdown = await readFile(path.join(out, 'latest.md'), 'utf8');
     assert.match(markdown, /^# orderflow benchmark/);
     assert.match(markdown, /\| target \| measured \| goal \|/);
