@@ -19,6 +19,9 @@ import { describePostgresLimit, runPostgresLimitPhase } from './phases/postgres-
 import { runSaturationPhase } from './phases/saturation.js';
 import { runUnloadedPhase } from './phases/unloaded.js';
 import { runSystemCallsPhase } from './phases/system-calls.js';
+import { runBareFastifyPhase } from './phases/bare-fastify.js';
+import { comparePerRequest } from './per-request-comparison.js';
+import { describePerRequest } from './markdown-per-request-section.js';
 import { measureUnloadedFloor } from './floor/unloaded-floor.js';
 import { startProgress } from './progress.js';
 import { createTeardown } from './teardown.js';
@@ -108,6 +111,10 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
       const perProcess = Object.entries(systemCalls.byProcess).map(([name, p]) => `${name} ${p.callsPerPaidOrder.toFixed(0)}/${p.writesPerPaidOrder.toFixed(0)}`);
       console.log(`    system calls/writes per paid order: ${perProcess.join(', ')} (${systemCalls.paid} paid under strace)`);
     }
+    console.log(`    bare Fastify: a bare route, a bare proxy and node:http, ${options.users} requests in flight, ${options.bareDurationS} s each`);
+    const bare = await runBareFastifyPhase({ transport: options.transport, concurrency: options.users, warmupS: options.warmupS, durationS: options.bareDurationS, logLevel: options.logLevel, cpuProfDir: options.cpuProfDir });
+    const perRequest = comparePerRequest(saturation, bare);
+    console.log(`    ${describePerRequest(perRequest)}`);
     const rate = options.rate ?? Math.max(1, saturation.paidPerSecond / 2);
     console.log(`3/${phases} fixed rate: ${formatNumber(rate)} cycles/s, open loop, ${options.warmupS} s warmup + ${options.durationS} s`);
     const fixedRate = await runFixedRatePhase(client, flowUsers, { rate, warmupS: options.warmupS, durationS: options.durationS, maxOutstanding }, probes);
@@ -150,6 +157,7 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
       phases: { unloaded, saturation, fixedRate, logins, databaseBound },
       floor,
       systemCalls,
+      perRequest,
       statements,
       systemToBound: databaseBound.paidPerSecond > 0 ? saturation.paidPerSecond / databaseBound.paidPerSecond : 0,
       postgresLimit,

@@ -2,6 +2,7 @@ import type { CpuPerOrder, FlowPhaseResult, PhaseErrors } from './flow-recorder.
 import { STEPS, type Percentiles } from './latency.js';
 import { renderFloorSection } from './markdown-floor-section.js';
 import { renderPostgresLimitSection } from './markdown-postgres-limit-section.js';
+import { renderPerRequestSection } from './markdown-per-request-section.js';
 import { renderSystemCallsSection } from './markdown-system-calls-section.js';
 import { formatMs, formatNumber, type BenchResults } from './results.js';
 
@@ -127,6 +128,7 @@ export function renderMarkdown(results: BenchResults): string {
     costRow('database bound', databaseBound.cpu, databaseBound.commits?.perPaidOrder),
     '',
     ...renderSystemCallsSection(results.systemCalls),
+    ...renderPerRequestSection(results.perRequest),
     ...(results.statements === undefined
       ? []
       : [

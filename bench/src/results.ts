@@ -7,6 +7,7 @@ import type { FloorResult } from './floor/unloaded-floor.js';
 import type { SystemCallsResult } from './phases/system-calls.js';
 import type { PostgresLimitResult } from './phases/postgres-limit.js';
 import type { Transport } from './options.js';
+import type { PerRequestComparison } from './per-request-comparison.js';
 
 export interface BenchResults {
   generatedAt: string;
@@ -44,6 +45,8 @@ export interface BenchResults {
   floor: FloorResult;
   /** System calls per paid order of each process, under the saturation load. */
   systemCalls: SystemCallsResult;
+  /** Each service's CPU per request at saturation against bare servers' measured in the same run. */
+  perRequest: PerRequestComparison;
   /** The costliest statements of the saturation phase (pg_stat_statements); absent where the extension is not available. */
   statements?: StatementCost[];
   /** Phase 6: saturation again with tracing on, against phase 2 with it off (absent with --no-tracing). */

@@ -39,9 +39,11 @@ describe('npm run bench', () => {
     }
     assert.equal(typeof results.systemToBound, 'number');
     assert.equal(typeof results.postgresLimit, 'object', 'postgresLimit in latest.json');
+    assert.deepEqual(results.perRequest.rows.map((row: { process: string }) => row.process), ['gateway', 'order', 'billing', 'notification']);
     const markdown = await readFile(path.join(out, 'latest.md'), 'utf8');
     assert.match(markdown, /^# orderflow benchmark/);
     assert.match(markdown, /\| target \| measured \| goal \|/);
+    assert.match(markdown, /^## Per request: the services against bare Fastify$/m);
     const svg = await readFile(path.join(out, 'latest.svg'), 'utf8');
     assert.match(svg, /^<\?xml [^>]*\?>\n<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.match(svg, /<\/svg>\n$/);
