@@ -20,7 +20,7 @@ import { runSaturationPhase } from './phases/saturation.js';
 import { runUnloadedPhase } from './phases/unloaded.js';
 import { runSystemCallsPhase } from './phases/system-calls.js';
 import { runBareFastifyPhase } from './phases/bare-fastify.js';
-import { comparePerRequest } from './per-request-comparison.js';
+import { comparePerRequest, saturationRates } from './per-request-comparison.js';
 import { describePerRequest } from './markdown-per-request-section.js';
 import { measureUnloadedFloor } from './floor/unloaded-floor.js';
 import { startProgress } from './progress.js';
@@ -111,8 +111,16 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
       const perProcess = Object.entries(systemCalls.byProcess).map(([name, p]) => `${name} ${p.callsPerPaidOrder.toFixed(0)}/${p.writesPerPaidOrder.toFixed(0)}`);
       console.log(`    system calls/writes per paid order: ${perProcess.join(', ')} (${systemCalls.paid} paid under strace)`);
     }
-    console.log(`    bare Fastify: a bare route, a bare proxy and node:http, ${options.users} requests in flight, ${options.bareDurationS} s each`);
-    const bare = await runBareFastifyPhase({ transport: options.transport, concurrency: options.users, warmupS: options.warmupS, durationS: options.bareDurationS, logLevel: options.logLevel, cpuProfDir: options.cpuProfDir });
+    console.log(`    bare Fastify: node:http, a bare route and a bare proxy at ${options.users} requests in flight, then the proxy at the saturation's rates, ${options.bareDurationS} s each`);
+    const bare = await runBareFastifyPhase({
+      transport: options.transport,
+      concurrency: options.users,
+      warmupS: options.warmupS,
+      durationS: options.bareDurationS,
+      rates: saturationRates(saturation),
+      logLevel: options.logLevel,
+      cpuProfDir: options.cpuProfDir,
+    });
     const perRequest = comparePerRequest(saturation, bare);
     console.log(`    ${describePerRequest(perRequest)}`);
     const rate = options.rate ?? Math.max(1, saturation.paidPerSecond / 2);

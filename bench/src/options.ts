@@ -27,7 +27,7 @@ export interface BenchOptions {
   floorSamples: number;
   /** Seconds of saturation load counted under strace. */
   systemCallsWindowS: number;
-  /** Measured seconds of each bare server (node:http, Fastify route, proxy) at the saturation's concurrency. */
+  /** Measured seconds of each of the five bare server loads (node:http, Fastify route, proxy; the proxy at two rates). */
   bareDurationS: number;
   /** How the gateway and the services talk: recorded in the report (see environment.ts for why it is not passed yet). */
   transport: Transport;
@@ -54,13 +54,13 @@ unloaded, saturation, fixed rate, logins and database bound. Results go to <out>
   --cpu-prof DIR       each service process writes a V8 CPU profile (.cpuprofile) into DIR
   --floor-samples F    samples of a bare round trip and of a bare commit for the unloaded floor (default 200)
   --syscalls-window S  seconds of saturation load counted under strace (default 5)
-  --bare-duration B    measured seconds of each bare server: node:http, Fastify route, proxy (default 4)
+  --bare-duration B    measured seconds of each bare server load: node:http, Fastify route, proxy (default 2.5)
   --transport tcp|unix how the gateway and the services talk (default unix, as npm start runs them)
   --no-tracing         skip phase 6 (saturation again with tracing on, for its overhead)
   --smoke              a few seconds of everything, to prove the harness works (explicit flags win)
   --help`;
 
-const SMOKE = { users: '2', duration: '2', warmup: '0', unloaded: '20', 'login-clients': '1', 'login-duration': '1', 'floor-samples': '20', 'syscalls-window': '1', 'bare-duration': '1' };
+const SMOKE = { users: '2', duration: '2', warmup: '0', unloaded: '20', 'login-clients': '1', 'login-duration': '1', 'floor-samples': '20', 'syscalls-window': '1', 'bare-duration': '0.5' };
 
 /** Null when --help was asked for. */
 export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions | null {
@@ -117,7 +117,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     measureTracing: given['no-tracing'] !== true,
     floorSamples: number('floor-samples', 200, { min: 1, integer: true }),
     systemCallsWindowS: number('syscalls-window', 5, { min: 0.5, integer: false }),
-    bareDurationS: number('bare-duration', 4, { min: 0.5, integer: false }),
+    bareDurationS: number('bare-duration', 2.5, { min: 0.5, integer: false }),
     transport: (given.transport as Transport | undefined) ?? 'unix',
   };
   if (!TRANSPORTS.includes(options.transport)) problems.push(`--transport must be one of ${TRANSPORTS.join(', ')}, got ${options.transport}`);

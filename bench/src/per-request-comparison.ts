@@ -27,18 +27,31 @@ export const SERVICE_WORK: Record<'order' | 'billing' | 'notification', ServiceW
   notification: { served: 2, made: 0, statements: 2, bare: 'bare route' },
 };
 
+/** The requests per second the gateway and one service (each serves as many) answered at saturation. */
+export function saturationRates(saturation: FlowPhaseResult): { gateway: number; service: number } {
+  return { gateway: saturation.requestsPerSecond, service: saturation.paidPerSecond * SERVICE_WORK.billing.served };
+}
+
+export interface BareFigure {
+  msPerRequest: number | null;
+  /** The service's CPU per request ÷ the bare one. */
+  ratio: number | null;
+}
+
 export interface PerRequestRow {
   process: string;
   msPerPaidOrder: number | null;
   /** The divisor: proxied requests for the gateway, served requests for the others. */
   requestsPerPaidOrder: number;
+  requestsPerSecond: number;
   made: number;
   statements: number;
   msPerRequest: number | null;
   bare: Bare;
-  bareMsPerRequest: number | null;
-  /** msPerRequest ÷ bareMsPerRequest. */
-  ratio: number | null;
+  /** The bare server in a closed loop at the saturation's concurrency: as fast as it goes. */
+  atConcurrency: BareFigure;
+  /** The bare server paced at this process's requests per second at saturation. */
+  atRate: BareFigure;
 }
 
 export interface PerRequestComparison {
@@ -46,26 +59,53 @@ export interface PerRequestComparison {
   rows: PerRequestRow[];
   /** The four services' CPU per paid order, and the same requests done bare (Σ requests × bare ms). */
   servicesMsPerPaidOrder: number | null;
-  bareMsPerPaidOrder: number | null;
-  ratio: number | null;
+  atConcurrency: { bareMsPerPaidOrder: number | null; ratio: number | null };
+  atRate: { bareMsPerPaidOrder: number | null; ratio: number | null };
 }
 
-const divide = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b);
+const divide = (a: number | null | undefined, b: number | null | undefined) => (a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b);
+const sum = (values: (number | null)[]) => (values.some((v) => v === null) ? null : values.reduce<number>((total, v) => total + v!, 0));
 
 export function comparePerRequest(saturation: FlowPhaseResult, bare: BareFastifyResult): PerRequestComparison {
-  const bareMs: Record<Bare, number | null> = { 'bare route': bare.route.msPerRequest.server ?? null, 'bare proxy': bare.proxy.msPerRequest.proxy ?? null };
   const msPerPaidOrder = saturation.cpu?.msPerPaidOrder ?? {};
   const work: [string, ServiceWork][] = [
     ['gateway', { served: saturation.paid === 0 ? 0 : saturation.requests / saturation.paid, made: 0, statements: 0, bare: 'bare proxy' }],
     ...Object.entries(SERVICE_WORK),
   ];
-  const rows = work.map(([process, { served, made, statements, bare: counterpart }]) => {
+  const rows = work.map(([process, { served, made, statements, bare: counterpart }]): PerRequestRow => {
     const ms = msPerPaidOrder[process] ?? null;
     const msPerRequest = divide(ms, served);
-    return { process, msPerPaidOrder: ms, requestsPerPaidOrder: served, made, statements, msPerRequest, bare: counterpart, bareMsPerRequest: bareMs[counterpart], ratio: divide(msPerRequest, bareMs[counterpart]) };
+    const closed = counterpart === 'bare proxy' ? bare.proxy.msPerRequest.proxy : bare.route.msPerRequest.server;
+    // Paced at this process's rate: the proxy itself, or the route behind it for a route's counterpart.
+    const pacedRun = process === 'gateway' ? bare.proxyAtGatewayRate : bare.proxyAtServiceRate;
+    const paced = counterpart === 'bare proxy' ? pacedRun.msPerRequest.proxy : pacedRun.msPerRequest.upstream;
+    const figure = (bareMs: number | null | undefined): BareFigure => ({ msPerRequest: bareMs ?? null, ratio: divide(msPerRequest, bareMs) });
+    return {
+      process,
+      msPerPaidOrder: ms,
+      requestsPerPaidOrder: served,
+      requestsPerSecond: served * saturation.paidPerSecond,
+      made,
+      statements,
+      msPerRequest,
+      bare: counterpart,
+      atConcurrency: figure(closed),
+      atRate: figure(paced),
+    };
   });
-  const sum = (values: (number | null)[]) => (values.some((v) => v === null) ? null : values.reduce<number>((total, v) => total + v!, 0));
   const servicesMsPerPaidOrder = sum(rows.map((row) => row.msPerPaidOrder));
-  const bareMsPerPaidOrder = sum(rows.map((row) => (row.bareMsPerRequest === null ? null : row.requestsPerPaidOrder * row.bareMsPerRequest)));
-  return { bare, rows, servicesMsPerPaidOrder, bareMsPerPaidOrder, ratio: divide(servicesMsPerPaidOrder, bareMsPerPaidOrder) };
+  const bareTotal = (pick: (row: PerRequestRow) => number | null) => {
+    const bareMsPerPaidOrder = sum(rows.map((row) => {
+      const ms = pick(row);
+      return ms === null ? null : ms * row.requestsPerPaidOrder;
+    }));
+    return { bareMsPerPaidOrder, ratio: divide(servicesMsPerPaidOrder, bareMsPerPaidOrder) };
+  };
+  return {
+    bare,
+    rows,
+    servicesMsPerPaidOrder,
+    atConcurrency: bareTotal((row) => row.atConcurrency.msPerRequest),
+    atRate: bareTotal((row) => row.atRate.msPerRequest),
+  };
 }

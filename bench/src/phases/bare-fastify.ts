@@ -2,33 +2,52 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { forkBareServer, type BareServer } from '../bare/bare-server-process.js';
-import { runClosedLoop, type BareLoadResult } from '../bare/closed-loop-load.js';
+import { runBareLoad, type BareLoadResult } from '../bare/bare-load.js';
 import type { Transport } from '../options.js';
 
 /** Unmeasured load on each bare server first (JIT, connections), at most the run's own warmup. */
 const WARMUP_S = 0.5;
+/** The proxy runs slow until its code is compiled, and slow means dearer per request: longer. */
+const PROXY_WARMUP_S = 1;
 
 export interface BareFastifyResult {
   transport: Transport;
   concurrency: number;
   warmupS: number;
   durationS: number;
-  /** node:http alone, for reference: `server`. */
+  /** Closed loops at the saturation's concurrency. node:http alone, for reference: `server`. */
   nodeHttp: BareLoadResult;
   /** The bare Fastify route: `server`. */
   route: BareLoadResult;
   /** The bare proxy in front of the bare route: `proxy`, and the route behind it, `upstream`. */
   proxy: BareLoadResult;
+  /** The proxy paced at the gateway's requests per second at saturation. */
+  proxyAtGatewayRate: BareLoadResult;
+  /** Paced at one service's served requests per second at saturation (order, billing and notification each serve 2 a paid order). */
+  proxyAtServiceRate: BareLoadResult;
 }
 
 /**
- * Phase 2c: what a request costs bare on this machine in this run, at the saturation's concurrency:
- * node:http, a bare Fastify route, and a bare reply-from proxy in front of that route, each a process
- * of its own reached over the run's transport (the proxy, like the gateway, takes its clients on TCP).
- * The report divides each service's CPU per paid order by the requests it handles and sets it beside these.
+ * Phase 2c: what a request costs bare on this machine in this run: node:http, a bare Fastify route,
+ * and a bare reply-from proxy in front of that route, each a process of its own reached over the
+ * run's transport (the proxy, like the gateway, takes its clients on TCP). First in closed loops at
+ * the saturation's concurrency, where the bare servers run far faster than any service did; then the
+ * proxy (and the route behind it) paced at the requests per second the gateway and a service had at
+ * saturation, since a process that waits between requests pays more for each (wake-ups, no batching).
  */
-export async function runBareFastifyPhase(options: { transport: Transport; concurrency: number; warmupS: number; durationS: number; logLevel: string; cpuProfDir: string | undefined }): Promise<BareFastifyResult> {
-  const timing = { concurrency: options.concurrency, warmupS: Math.min(WARMUP_S, options.warmupS), durationS: options.durationS };
+export async function runBareFastifyPhase(options: {
+  transport: Transport;
+  concurrency: number;
+  warmupS: number;
+  durationS: number;
+  /** Requests per second at saturation: the gateway's, and one service's. */
+  rates: { gateway: number; service: number };
+  logLevel: string;
+  cpuProfDir: string | undefined;
+}): Promise<BareFastifyResult> {
+  const { concurrency, durationS } = options;
+  const closedLoop = (warmupS: number) => ({ concurrency, warmupS: Math.min(warmupS, options.warmupS), durationS });
+  const paced = (rate: number) => ({ concurrency, warmupS: 0, durationS, rate: Math.max(1, rate) });
   // Socket paths are capped at 107 bytes: a short folder of its own, as the system's.
   const socketDir = options.transport === 'unix' ? await mkdtemp(path.join(os.tmpdir(), 'orderflow-bare-')) : undefined;
   const socketEnv = (name: string): Record<string, string> => (socketDir === undefined ? {} : { SOCKET_PATH: path.join(socketDir, `${name}.sock`) });
@@ -40,14 +59,17 @@ export async function runBareFastifyPhase(options: { transport: Transport; concu
   };
   try {
     const nodeHttpServer = await start('bare-node-http-server.js', socketEnv('node-http'));
-    const nodeHttp = await runClosedLoop('bare node:http', nodeHttpServer.address, { server: nodeHttpServer.pid }, timing);
+    const nodeHttp = await runBareLoad('bare node:http', nodeHttpServer.address, { server: nodeHttpServer.pid }, closedLoop(WARMUP_S));
     await nodeHttpServer.stop();
 
     const routeServer = await start('bare-route-server.js', { LOG_LEVEL: options.logLevel, ...socketEnv('route') });
-    const route = await runClosedLoop('bare route', routeServer.address, { server: routeServer.pid }, timing);
+    const route = await runBareLoad('bare route', routeServer.address, { server: routeServer.pid }, closedLoop(WARMUP_S));
     const proxyServer = await start('bare-proxy-server.js', { LOG_LEVEL: options.logLevel, UPSTREAM_URL: routeServer.address });
-    const proxy = await runClosedLoop('bare proxy', proxyServer.address, { proxy: proxyServer.pid, upstream: routeServer.pid }, timing);
-    return { transport: options.transport, ...timing, nodeHttp, route, proxy };
+    const both = { proxy: proxyServer.pid, upstream: routeServer.pid };
+    const proxy = await runBareLoad('bare proxy', proxyServer.address, both, closedLoop(PROXY_WARMUP_S));
+    const proxyAtGatewayRate = await runBareLoad('bare proxy at the gateway\'s rate', proxyServer.address, both, paced(options.rates.gateway));
+    const proxyAtServiceRate = await runBareLoad('bare proxy at a service\'s rate', proxyServer.address, both, paced(options.rates.service));
+    return { transport: options.transport, concurrency, warmupS: Math.min(WARMUP_S, options.warmupS), durationS, nodeHttp, route, proxy, proxyAtGatewayRate, proxyAtServiceRate };
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     if (socketDir !== undefined) await rm(socketDir, { recursive: true, force: true });

@@ -8,6 +8,8 @@ import { BARE_PATH } from './bare-answer.js';
 
 export interface BareLoadResult {
   concurrency: number;
+  /** Requests per second the load was paced at; absent for a closed loop (each answer sends the next request). */
+  rate?: number;
   measuredS: number;
   /** 200 answers completed inside the window. */
   requests: number;
@@ -27,15 +29,17 @@ function poolFor(address: string, connections: number): Pool {
 }
 
 /**
- * `concurrency` GETs of the bare answer always in flight (each loop sends its next request when the
- * last is answered, as the saturation phase's users do), `warmupS` unmeasured, then `durationS`
- * measured: the CPU each named process spent in the window over the requests answered in it.
+ * GETs of the bare answer from `concurrency` loops, `warmupS` unmeasured, then `durationS` measured:
+ * the CPU each named process spent in the window over the requests answered in it. Without a `rate`,
+ * a closed loop: each loop sends its next request when the last is answered, as the saturation
+ * phase's users do, so the server runs flat out. With one, the loops take turns at due times
+ * 1/rate s apart, at most `concurrency` in flight: a server as busy as a service was, no busier.
  */
-export async function runClosedLoop(
+export async function runBareLoad(
   label: string,
   address: string,
   pids: Record<string, number>,
-  timing: { concurrency: number; warmupS: number; durationS: number },
+  timing: { concurrency: number; warmupS: number; durationS: number; rate?: number },
 ): Promise<BareLoadResult> {
   const pool = poolFor(address, timing.concurrency);
   const window = createMeasurementWindow({ cpu: createCpuProbe(pids, null, os.availableParallelism()), readCommits: async () => null });
@@ -43,8 +47,14 @@ export async function runClosedLoop(
   let requests = 0;
   let errors = 0;
   const progress = startProgress(label, (_second, now) => `${now < window.openedAt ? 'warmup' : 'measuring'}  ${requests} answered  errors ${errors}`);
+  const pacedFrom = performance.now();
+  let sent = 0;
   const loops = Array.from({ length: timing.concurrency }, async () => {
     while (isRunning) {
+      if (timing.rate !== undefined) {
+        await sleep(pacedFrom + (sent++ * 1000) / timing.rate - performance.now());
+        if (!isRunning) break;
+      }
       try {
         const { statusCode, body } = await pool.request({ method: 'GET', path: BARE_PATH });
         await body.text();
@@ -74,6 +84,7 @@ export async function runClosedLoop(
   }));
   return {
     concurrency: timing.concurrency,
+    ...(timing.rate === undefined ? {} : { rate: timing.rate }),
     measuredS: reading.measuredS,
     requests,
     requestsPerSecond: requests / reading.measuredS,
