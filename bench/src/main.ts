@@ -22,6 +22,7 @@ import { runSystemCallsPhase } from './phases/system-calls.js';
 import { runBareFastifyPhase } from './phases/bare-fastify.js';
 import { comparePerRequest, saturationRates } from './per-request-comparison.js';
 import { describePerRequest } from './markdown-per-request-section.js';
+import { startBackgroundLoad } from './bare/system-background-load.js';
 import { measureUnloadedFloor } from './floor/unloaded-floor.js';
 import { startProgress } from './progress.js';
 import { createTeardown } from './teardown.js';
@@ -111,13 +112,14 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
       const perProcess = Object.entries(systemCalls.byProcess).map(([name, p]) => `${name} ${p.callsPerPaidOrder.toFixed(0)}/${p.writesPerPaidOrder.toFixed(0)}`);
       console.log(`    system calls/writes per paid order: ${perProcess.join(', ')} (${systemCalls.paid} paid under strace)`);
     }
-    console.log(`    bare Fastify: node:http, a bare route and a bare proxy at ${options.users} requests in flight, then the proxy at the saturation's rates, ${options.bareDurationS} s each`);
+    console.log(`    bare Fastify: node:http, a bare route and a bare proxy at ${options.users} requests in flight, then the proxy at the saturation's rates beside the saturation's load, ${options.bareDurationS} s each`);
     const bare = await runBareFastifyPhase({
       transport: options.transport,
       concurrency: options.users,
       warmupS: options.warmupS,
       durationS: options.bareDurationS,
       rates: saturationRates(saturation),
+      startBackground: () => startBackgroundLoad(client, flowUsers),
       logLevel: options.logLevel,
       cpuProfDir: options.cpuProfDir,
     });

@@ -27,7 +27,8 @@ export function renderPerRequestSection(comparison: PerRequestComparison): strin
       'with none of createServiceApp\'s hooks, schemas, metrics or plugins; the bare proxy is @fastify/reply-from over the gateway\'s createUpstreamAgent in front of it. ' +
       'Order\'s requests each make one (a proxy hop\'s HTTP work), so it is set beside the proxy; its statements are in its cost and not in the bare one. ' +
       `"At concurrency": a closed loop of ${bare.concurrency} requests in flight, where a bare server runs many times faster than a service did; ` +
-      '"at rate": paced at the requests per second the process had at saturation, since a process that waits between requests pays more for each.',
+      '"at rate": paced at the requests per second the process had at saturation, with the system under the saturation\'s load beside it so that the machine is as busy, ' +
+      'since a process that waits between requests pays more for each. Flat out is the floor; at rate is the comparison.',
     '',
     row(['process', 'CPU ms per paid order', 'requests per paid order', 'also per paid order', 'requests/s', 'CPU ms per request', 'bare', 'at concurrency', 'ratio', 'at rate', 'ratio']),
     row(['---', '---:', '---:', '---', '---:', '---:', '---', '---:', '---:', '---:', '---:']),
@@ -58,6 +59,8 @@ export function renderPerRequestSection(comparison: PerRequestComparison): strin
     bareRow('↳ the route behind it', bare.proxyAtGatewayRate, 'upstream'),
     bareRow('reply-from proxy', bare.proxyAtServiceRate, 'proxy'),
     bareRow('↳ the route behind it', bare.proxyAtServiceRate, 'upstream'),
+    '',
+    `Beside the paced runs the system ran ${bare.background.cycles.toLocaleString('en-US')} cycles, unmeasured, with ${bare.background.errors} errors.`,
     '',
     `**The four services' requests cost ${ratio(atRate.ratio)} the same requests bare at the same rate** (${formatMs(comparison.servicesMsPerPaidOrder ?? 0)} ms of CPU per paid order ` +
       `against ${formatMs(atRate.bareMsPerPaidOrder ?? 0)} ms; ${ratio(atConcurrency.ratio)} against bare servers running flat out). ` +
