@@ -24,7 +24,7 @@ export function renderPostgresLimitSection(results: BenchResults): string[] {
     row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
     ...limit.databases.map((share) =>
       row([
-        share.ordersPerRun === 1 ? share.database : `${share.database}, batched (${share.ordersPerRun} orders a run)`,
+        share.isBatched ? `${share.database}, batched (${share.ordersPerRun} orders a run)` : share.database,
         share.statements,
         share.transactions,
         formatNumber(share.tps),

@@ -4,7 +4,9 @@ import { asText, countTransactions, sqlLiteral, substituteParameters } from './s
 /** Statements of one database as a pgbench custom script, with the `-D` variables it needs. */
 export interface DatabaseScript {
   database: FlowDatabase;
-  /** Paid orders one run serves: 1 for a database's share of one; the batch, for a statement the system shares among orders. */
+  /** Statements the system shares among orders (order's delivered marks), rather than a database's share of one order. */
+  isBatched: boolean;
+  /** Paid orders one run serves: 1 for a database's share of one; the batch (which may be 1 too) for batched statements. */
   ordersPerRun: number;
   script: string;
   /** `-D name=value`: the constants, the first client's user and the bases of the per-iteration ids. */
@@ -158,7 +160,7 @@ export function writePgbenchScripts(recorded: RecordedStatement[], options: { us
     }
     const body = indexes.map((index) => `${commands[index]}${gsetOf.has(index) ? ` \\gset ${prefixes[index]}` : ';'}`);
     const texts = indexes.map((index) => recorded[index]!.text);
-    return [{ database, ordersPerRun, script: [...header, ...body, ''].join('\n'), variables, statements: indexes.length, transactions: countTransactions(texts) }];
+    return [{ database, isBatched, ordersPerRun, script: [...header, ...body, ''].join('\n'), variables, statements: indexes.length, transactions: countTransactions(texts) }];
   };
 
   const databases = [...counts.keys()];

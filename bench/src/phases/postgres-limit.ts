@@ -61,7 +61,7 @@ async function runScript(
   cpu: CpuProbe,
 ): Promise<DatabaseShare> {
   let tps: number | undefined;
-  const label = script.ordersPerRun === 1 ? script.database : `${script.database} batch`;
+  const label = script.isBatched ? `${script.database} batch` : script.database;
   const progress = startProgress(`pgbench ${label}`, () => (tps === undefined ? 'connecting' : `${formatRate(tps)} tps`));
   try {
     const before = cpu.sample();
@@ -71,7 +71,7 @@ async function runScript(
       variables: script.variables,
       clients: settings.clients,
       threads: settings.threads,
-      length: script.ordersPerRun === 1 ? { seconds: settings.secondsPerDatabase } : { runsPerClient: Math.max(1, Math.floor(rows / (script.ordersPerRun * settings.clients))) },
+      length: script.isBatched ? { runsPerClient: Math.max(1, Math.floor(rows / (script.ordersPerRun * settings.clients))) } : { seconds: settings.secondsPerDatabase },
       onProgress: (latest) => (tps = latest),
     });
     const atExit = cpu.sample();
@@ -125,7 +125,7 @@ export async function runPostgresLimitPhase(
 
   // The shares come first: a batch script marks the rows its database's share created.
   for (const script of scripts) {
-    const rows = result.databases.find((share) => share.database === script.database && share.ordersPerRun === 1)?.processed ?? 0;
+    const rows = result.databases.find((share) => share.database === script.database && !share.isBatched)?.processed ?? 0;
     result.databases.push(await runScript(urls[script.database], script, result, rows, cpu));
   }
   const perOrder = (of: (share: DatabaseShare) => number) => result.databases.reduce((sum, share) => sum + of(share) / share.ordersPerRun, 0);
@@ -141,7 +141,7 @@ export async function runPostgresLimitPhase(
 export function describePostgresLimit(limit: PostgresLimitResult, systemPaidPerSecond: number): string {
   if (limit.skipped !== undefined) return `not measured: ${limit.skipped}`;
   const shares = limit.databases.map((share) =>
-    share.ordersPerRun === 1 ? `${share.database} ${formatNumber(share.tps)} tps (${share.statements} statements)` : `${share.database} batch ${formatNumber(share.tps)} tps (${share.ordersPerRun} orders a run)`,
+    share.isBatched ? `${share.database} batch ${formatNumber(share.tps)} tps (${share.ordersPerRun} orders a run)` : `${share.database} ${formatNumber(share.tps)} tps (${share.statements} statements)`,
   );
   const cpu = limit.postgresCpuMsPerPaidOrder === null ? '' : `, PostgreSQL ${formatMs(limit.postgresCpuMsPerPaidOrder)} ms CPU per paid order`;
   return `${shares.join(', ')} → ${formatNumber(limit.paidPerSecond)} paid orders/s${cpu}; system ÷ limit ${(systemPaidPerSecond / limit.paidPerSecond).toFixed(2)}`;
