@@ -28,8 +28,8 @@ const SESSION_ABSOLUTE_SECONDS = 43_200;
 const TOUCH_AFTER_MS = 60_000;
 /** The gateway's SESSION_CACHE_MS default: it asks auth about a session at most this often. */
 const SESSION_CACHE_MS = 5000;
-/** GET /notification's default page (packages/kit/src/page.ts DEFAULT_PAGE_SIZE). */
-const LETTERS_PAGE = 20;
+/** GET /notification's first page as the route reads it: the default 20 and one more to know if there is a next (packages/kit/src/page.ts). */
+const LETTERS_PAGE = { throughId: null, limit: 20 + 1 };
 /** The gateway flow's price (1.00) and top-up (1 000 000 000.00) in minor units. */
 const PRICE_MINOR = 100;
 const TOP_UP_MINOR = 100_000_000_000;

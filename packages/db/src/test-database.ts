@@ -50,3 +50,26 @@ export async function adminQuery(adminUrl: string, sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * The plan PostgreSQL keeps for a prepared statement once it stops planning per call (the generic
+ * plan), as EXPLAIN prints it. Sequential scans are priced out: a test's tables are small enough to be
+ * read whole, so the question asked is whether an index can serve the query, in its order.
+ */
+export async function explainGenericPlan(pool: Pool, sql: string, values: Array<string | number | null>): Promise<string> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+    await client.query('SET LOCAL enable_seqscan = off');
+    await client.query(`PREPARE explained AS ${sql}`);
+    const literals = values.map((value) => (value === null ? 'NULL' : client.escapeLiteral(String(value))));
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) EXECUTE explained(${literals.join(', ')})`);
+    return rows.map((row) => row['QUERY PLAN']).join('\n');
+  } finally {
+    await client.query('ROLLBACK');
+    // Only this one: the pool's own prepared statements on the connection must stay.
+    await client.query('DEALLOCATE explained').catch(() => undefined);
+    client.release();
+  }
+}

@@ -21,6 +21,21 @@ export const KEY_RETENTION_HOURS = 48;
 const STALE_LOCK_SECONDS = 30;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
+/**
+ * The header as a route's schema declares it, so the OpenAPI documents name it where it applies. Its
+ * rule is readIdempotencyKey's, which answers a malformed key with its own code.
+ */
+export const IdempotencyKeyHeadersSchema = {
+  type: 'object',
+  properties: {
+    'Idempotency-Key': {
+      type: 'string',
+      description:
+        'Makes a retry safe: 1 to 255 visible ASCII characters (optionally in double quotes), kept 48 hours per user. A repeat of the same request replays the first response with `Idempotency-Replayed: true`; the same key with another request is a 422, and one still running a 409.',
+    },
+  },
+} as const;
+
 export interface StoredResponse {
   status: number;
   body: unknown;

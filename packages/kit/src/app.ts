@@ -181,6 +181,10 @@ function describeValidationIssue(issue: NonNullable<FastifyError['validation']>[
   return issue.message ?? 'is invalid';
 }
 
+/**
+ * @fastify/swagger learns the routes declared after it has loaded: a service declares its routes inside
+ * a plugin (`app.register`), never straight on the app, or they are missing from /docs.
+ */
 function registerDocs(app: ServiceApp, name: string): void {
   app.register(swagger, {
     openapi: {

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import LinkHeader from 'http-link-header';
 import { createIdentitySigner, encodeIdentityHeaders, type Identity } from './identity.js';
 
 export interface TestIdentities {
@@ -85,3 +86,44 @@ export async function startStubPeer(handler: StubHandler): Promise<StubPeer> {
       }),
   };
 }
+
+export interface FetchedPage<T> {
+  status: number;
+  body: T[];
+  /** The response's Link header, if any. */
+  link: string | undefined;
+}
+
+export interface WalkedList<T> {
+  items: T[];
+  /** Every URL requested, the first one included. */
+  urls: string[];
+}
+
+/**
+ * Follows `Link: <…>; rel="next"` from `firstUrl` until a page has none, as a client walks a list,
+ * and gathers the items of every page. `between` runs after each page, e.g. to write more rows while
+ * the walk goes on. Throws on a non-200 page or a walk that never ends.
+ */
+export async function walkPages<T>(
+  firstUrl: string,
+  fetchPage: (url: string) => Promise<FetchedPage<T>>,
+  options: { between?: () => Promise<void>; maxPages?: number } = {},
+): Promise<WalkedList<T>> {
+  const items: T[] = [];
+  const urls: string[] = [];
+  let url: string | undefined = firstUrl;
+  while (url !== undefined) {
+    if (urls.length >= (options.maxPages ?? 1000)) throw new Error(`more than ${urls.length} pages from ${firstUrl}`);
+    urls.push(url);
+    const page = await fetchPage(url);
+    if (page.status !== 200) throw new Error(`${url} answered ${page.status}: ${JSON.stringify(page.body)}`);
+    items.push(...page.body);
+    url = page.link === undefined ? undefined : LinkHeader.parse(page.link).rel('next')[0]?.uri;
+    await options.between?.();
+  }
+  return { items, urls };
+}
+
+/** `before` values that are no id at all: each is a 400 `request.invalid` before any query runs. */
+export const MALFORMED_CURSORS = ['abc', '-1', '0', '007', '1.5', '1e3', '', ' 1', '9'.repeat(16), '9'.repeat(5000)];

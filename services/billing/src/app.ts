@@ -25,7 +25,10 @@ export function buildBillingApp(options: BillingAppOptions): ServiceApp {
     isReady: () => isDatabaseReachable(options.db),
     metricsRegistry,
   });
-  registerBillingRoutes(app, options.db);
-  registerInternalRoutes(app, options.db, createBillingMetrics(metricsRegistry));
+  // Inside a plugin, so they are declared once @fastify/swagger listens for routes and are in /docs.
+  app.register(async (scope) => {
+    registerBillingRoutes(scope as ServiceApp, options.db);
+    registerInternalRoutes(scope as ServiceApp, options.db, createBillingMetrics(metricsRegistry));
+  });
   return app;
 }

@@ -22,6 +22,7 @@ export function buildNotificationApp(options: NotificationAppOptions): ServiceAp
     isReady: () => isDatabaseReachable(options.db),
     metricsRegistry: options.metricsRegistry,
   });
-  registerLetterRoutes(app, options.db);
+  // Inside a plugin, so they are declared once @fastify/swagger listens for routes and are in /docs.
+  app.register(async (scope) => registerLetterRoutes(scope as ServiceApp, options.db));
   return app;
 }

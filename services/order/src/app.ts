@@ -15,6 +15,7 @@ export interface OrderAppOptions {
 
 export function buildOrderApp(options: OrderAppOptions): ServiceApp {
   const app = createServiceApp({ name: 'order', logLevel: options.logLevel, identityPublicKey: options.identityPublicKey, metricsRegistry: options.metricsRegistry, isReady: () => isDatabaseReachable(options.deps.db) });
-  registerOrderRoutes(app, { ...options.deps, log: app.log });
+  // Inside a plugin, so they are declared once @fastify/swagger listens for routes and are in /docs.
+  app.register(async (scope) => registerOrderRoutes(scope as ServiceApp, { ...options.deps, log: app.log }));
   return app;
 }

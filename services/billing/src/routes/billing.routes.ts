@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { fromMinorUnits } from '@orderflow/money';
-import { AmountSchema, PageQuerySchema, readAmountField, readPageSize, requireIdentity, type ServiceApp } from '@orderflow/kit';
+import { AmountSchema, boundsOf, PageQuerySchema, PageSchema, readAmountField, readPage, replyWithPage, requireIdentity, type ServiceApp } from '@orderflow/kit';
 import type { Pool, Queryable } from '@orderflow/db';
-import { readIdempotencyKey, respondIdempotently } from '@orderflow/idempotency';
+import { IdempotencyKeyHeadersSchema, readIdempotencyKey, respondIdempotently } from '@orderflow/idempotency';
 import { createAccountsStore } from '../store/accounts.store.js';
 import { accountNotFound, changeBalance } from '../domain/change-balance.js';
 
@@ -34,7 +34,8 @@ export function registerBillingRoutes(app: ServiceApp, db: Pool): void {
     {
       schema: {
         tags: ['billing'],
-        summary: 'Top up (positive amount) or withdraw (negative); never below zero. Accepts an Idempotency-Key header.',
+        summary: 'Top up (positive amount) or withdraw (negative); never below zero',
+        headers: IdempotencyKeyHeadersSchema,
         body: ChangeBodySchema,
         response: { 200: Type.Object({ user_id: Type.Integer(), balance: Type.Number(), amount: Type.Number() }) },
       },
@@ -54,11 +55,12 @@ export function registerBillingRoutes(app: ServiceApp, db: Pool): void {
 
   app.get(
     '/billing/transactions',
-    { schema: { tags: ['billing'], summary: "The account's ledger, newest first", querystring: PageQuerySchema, response: { 200: Type.Array(LedgerEntrySchema) } } },
-    async (request) => {
+    { schema: { tags: ['billing'], summary: "The account's ledger, newest first, a page at a time", querystring: PageQuerySchema, response: { 200: PageSchema(LedgerEntrySchema) } } },
+    async (request, reply) => {
       const { userId } = requireIdentity(request);
-      const entries = await createAccountsStore(db).listLedgerEntries(userId, readPageSize(request.query));
-      return entries.map((entry) => ({
+      const page = readPage(request.query);
+      const entries = await createAccountsStore(db).listLedgerEntries(userId, boundsOf(page));
+      return replyWithPage(request, reply, page, entries).map((entry) => ({
         id: entry.id,
         kind: entry.kind,
         amount: fromMinorUnits(entry.amountMinor),

@@ -1,5 +1,6 @@
 import { parseBigint } from '@orderflow/money';
 import type { Queryable } from '@orderflow/db';
+import type { PageBounds } from '@orderflow/kit';
 
 export interface Account {
   userId: number;
@@ -25,6 +26,9 @@ interface LedgerRow {
   order_id: string | null;
   created_at: Date;
 }
+
+export const LIST_LEDGER_ENTRIES = `SELECT id, kind, amount_minor, balance_after_minor, order_id, created_at
+  FROM ledger_entries WHERE user_id = $1 AND id <= coalesce($2::bigint, 9223372036854775807) ORDER BY id DESC LIMIT $3`;
 
 export function createAccountsStore(db: Queryable) {
   return {
@@ -76,13 +80,16 @@ export function createAccountsStore(db: Queryable) {
       return rows[0] === undefined ? null : { userId, balanceMinor: parseBigint(rows[0].balance_after_minor) };
     },
 
-    async listLedgerEntries(userId: number, limit: number): Promise<LedgerEntry[]> {
-      const { rows } = await db.query<LedgerRow>({
-        name: 'ledger.list',
-        text: `SELECT id, kind, amount_minor, balance_after_minor, order_id, created_at
-           FROM ledger_entries WHERE user_id = $1 ORDER BY id DESC LIMIT $2`,
-        values: [userId, limit],
-      });
+    /**
+     * A page of the account's ledger, newest first (see PageBounds). One range of
+     * ledger_entries_user_id_idx, read in index order, whatever the depth of the page (EXPLAIN of the
+     * generic plan):
+     *   Limit
+     *     ->  Index Scan using ledger_entries_user_id_idx on ledger_entries
+     *           Index Cond: ((user_id = $1) AND (id <= COALESCE($2, '9223372036854775807'::bigint)))
+     */
+    async listLedgerEntries(userId: number, bounds: PageBounds): Promise<LedgerEntry[]> {
+      const { rows } = await db.query<LedgerRow>({ name: 'ledger.list', text: LIST_LEDGER_ENTRIES, values: [userId, bounds.throughId, bounds.limit] });
       return rows.map((row) => ({
         id: parseBigint(row.id),
         kind: row.kind,

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { MAX_ID, PageQuerySchema, readPageSize, requireIdentity, type ServiceApp } from '@orderflow/kit';
+import { boundsOf, MAX_ID, PageQuerySchema, PageSchema, readPage, replyWithPage, requireIdentity, type ServiceApp } from '@orderflow/kit';
 import type { Pool } from '@orderflow/db';
 import { createLettersStore, type Letter } from '../store/letters.store.js';
 
@@ -39,11 +39,12 @@ function toLetterJson(letter: Letter) {
 export function registerLetterRoutes(app: ServiceApp, db: Pool): void {
   app.get(
     '/notification',
-    { schema: { tags: ['notification'], summary: "The caller's letters, newest first", querystring: PageQuerySchema, response: { 200: Type.Array(LetterSchema) } } },
-    async (request) => {
+    { schema: { tags: ['notification'], summary: "The caller's letters, newest first, a page at a time", querystring: PageQuerySchema, response: { 200: PageSchema(LetterSchema) } } },
+    async (request, reply) => {
       const { userId } = requireIdentity(request);
-      const letters = await createLettersStore(db).listLettersOfUser(userId, readPageSize(request.query));
-      return letters.map(toLetterJson);
+      const page = readPage(request.query);
+      const letters = await createLettersStore(db).listLettersOfUser(userId, boundsOf(page));
+      return replyWithPage(request, reply, page, letters).map(toLetterJson);
     },
   );
 

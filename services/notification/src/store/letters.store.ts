@@ -1,5 +1,6 @@
 import { parseBigint } from '@orderflow/money';
 import type { Queryable } from '@orderflow/db';
+import type { PageBounds } from '@orderflow/kit';
 
 export interface Letter {
   id: number;
@@ -36,6 +37,8 @@ function toLetter(row: LetterRow): Letter {
   };
 }
 
+export const LIST_LETTERS_OF_USER = 'SELECT * FROM letters WHERE user_id = $1 AND id <= coalesce($2::bigint, 9223372036854775807) ORDER BY id DESC LIMIT $3';
+
 export function createLettersStore(db: Queryable) {
   return {
     /** Stores the letter once: a redelivery with the same delivery id returns the stored letter. */
@@ -60,12 +63,15 @@ export function createLettersStore(db: Queryable) {
       return { letter: toLetter(committed[0]!), isNew: false };
     },
 
-    async listLettersOfUser(userId: number, limit: number): Promise<Letter[]> {
-      const { rows } = await db.query<LetterRow>({
-        name: 'letters.list_of_user',
-        text: 'SELECT * FROM letters WHERE user_id = $1 ORDER BY id DESC LIMIT $2',
-        values: [userId, limit],
-      });
+    /**
+     * A page of the user's letters, newest first (see PageBounds). One range of letters_user_id_idx,
+     * read in index order, whatever the depth of the page (EXPLAIN of the generic plan):
+     *   Limit
+     *     ->  Index Scan using letters_user_id_idx on letters
+     *           Index Cond: ((user_id = $1) AND (id <= COALESCE($2, '9223372036854775807'::bigint)))
+     */
+    async listLettersOfUser(userId: number, bounds: PageBounds): Promise<Letter[]> {
+      const { rows } = await db.query<LetterRow>({ name: 'letters.list_of_user', text: LIST_LETTERS_OF_USER, values: [userId, bounds.throughId, bounds.limit] });
       return rows.map(toLetter);
     },
   };

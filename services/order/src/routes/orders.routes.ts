@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { fromMinorUnits, MAX_AMOUNT } from '@orderflow/money';
-import { ID_PATTERN, PageQuerySchema, readAmountField, readPageSize, requireIdentity, type ServiceApp } from '@orderflow/kit';
+import { boundsOf, ID_PATTERN, PageQuerySchema, PageSchema, readAmountField, readPage, replyWithPage, requireIdentity, type ServiceApp } from '@orderflow/kit';
 import type { Queryable } from '@orderflow/db';
-import { readIdempotencyKey, respondIdempotently } from '@orderflow/idempotency';
+import { IdempotencyKeyHeadersSchema, readIdempotencyKey, respondIdempotently } from '@orderflow/idempotency';
 import { createOrdersStore, type Order } from '../store/orders.store.js';
 import { createOrder } from '../domain/create-order.js';
 import { orderNotFound, payOrder } from '../domain/pay-order.js';
@@ -44,7 +44,7 @@ function toOrderJson(order: Order) {
 export function registerOrderRoutes(app: ServiceApp, deps: OrderDeps): void {
   app.post(
     '/order',
-    { schema: { tags: ['order'], summary: 'Create an order with a price. Accepts an Idempotency-Key header.', body: CreateBodySchema, response: { 200: OrderSchema } } },
+    { schema: { tags: ['order'], summary: 'Create an order with a price', headers: IdempotencyKeyHeadersSchema, body: CreateBodySchema, response: { 200: OrderSchema } } },
     async (request, reply) => {
       const identity = requireIdentity(request);
       const priceMinor = readAmountField(request.body.price, '/price', { positive: true });
@@ -61,10 +61,12 @@ export function registerOrderRoutes(app: ServiceApp, deps: OrderDeps): void {
 
   app.get(
     '/order',
-    { schema: { tags: ['order'], summary: "The caller's orders, newest first", querystring: PageQuerySchema, response: { 200: Type.Array(OrderSchema) } } },
-    async (request) => {
+    { schema: { tags: ['order'], summary: "The caller's orders, newest first, a page at a time", querystring: PageQuerySchema, response: { 200: PageSchema(OrderSchema) } } },
+    async (request, reply) => {
       const { userId } = requireIdentity(request);
-      return (await createOrdersStore(deps.db).listOrdersOfUser(userId, readPageSize(request.query))).map(toOrderJson);
+      const page = readPage(request.query);
+      const orders = await createOrdersStore(deps.db).listOrdersOfUser(userId, boundsOf(page));
+      return replyWithPage(request, reply, page, orders).map(toOrderJson);
     },
   );
 
