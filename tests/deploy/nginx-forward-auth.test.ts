@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import newman from 'newman';
 import { repoRoot, type RunningSystem } from '@orderflow/stack';
+import { walkPages } from '@orderflow/kit/testing';
 import { bootTestSystem, createApiClient, randomLogin } from '../support/system.js';
 import { NGINX, startNginxEdge, type NginxEdge } from '../support/nginx.js';
 
@@ -47,6 +48,20 @@ describe('deploy/nginx/orderflow.conf.template: real nginx with auth_request in 
     assert.deepEqual(summary.run.failures.map((f) => `${f.source?.name}: ${f.error.message}`), []);
     assert.equal(summary.run.stats.requests.total, 13);
     assert.equal(summary.run.stats.assertions.failed, 0);
+  });
+
+  test('when a client pages through its orders through nginx, then each Link names the path nginx serves and leads to the older orders', async () => {
+    const { api } = await signUp(edge!.url);
+    const ids: number[] = [];
+    for (const price of [1, 2, 3]) ids.push((await api.call('POST', '/order', { price })).body.id);
+
+    const walk = await walkPages<{ id: number }>('/order?limit=2', async (url) => {
+      const response = await api.call('GET', url);
+      return { status: response.status, body: response.body, link: response.headers.get('link') ?? undefined };
+    });
+
+    assert.deepEqual(walk.urls, ['/order?limit=2', `/order?limit=2&before=${ids[1]}`]);
+    assert.deepEqual(walk.items.map((order) => order.id), [...ids].reverse());
   });
 
   test('when a logged-in client forges X-UserId and X-Email, then the services see the identity auth vouches for', async () => {

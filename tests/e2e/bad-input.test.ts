@@ -17,8 +17,15 @@ interface BadRequest {
 
 const JSON_TYPE = 'application/json';
 
+/** Ids of another user's rows, which must not serve as anyone else's cursor. */
+interface ForeignItems {
+  orderId: number;
+  ledgerEntryId: number;
+  letterId: number;
+}
+
 /** Malformed requests of every kind, for every public route that takes input. */
-function corpus(orderId: number): BadRequest[] {
+function corpus(orderId: number, foreign: ForeignItems): BadRequest[] {
   const bodies: Array<[string, string]> = [
     ['invalid JSON', '{"price": '],
     ['an empty body', ''],
@@ -75,6 +82,28 @@ function corpus(orderId: number): BadRequest[] {
     requests.push({ name: `GET ${path} without a session`, method: 'GET', path, anonymous: true });
     requests.push({ name: `GET ${path} with a garbage cookie`, method: 'GET', path, anonymous: true, headers: { cookie: 'session_id=../../etc/passwd' } });
   }
+  for (const [list, foreignId] of [['/order', foreign.orderId], ['/billing/transactions', foreign.ledgerEntryId], ['/notification', foreign.letterId]] as const) {
+    for (const [name, query] of [
+      ["another user's item as the cursor", `before=${foreignId}`],
+      ['an id of no item as the cursor', 'before=999999999999999'],
+      ['a word as the cursor', 'before=abc'],
+      ['a negative cursor', 'before=-1'],
+      ['a zero cursor', 'before=0'],
+      ['a cursor with a leading zero', `before=0${foreignId}`],
+      ['a decimal cursor', 'before=1.5'],
+      ['an exponent cursor', 'before=1e3'],
+      ['an empty cursor', 'before='],
+      ['a 16-digit cursor', `before=${'9'.repeat(16)}`],
+      ['a 4000-digit cursor', `before=${'9'.repeat(4000)}`],
+      ['an SQL cursor', `before=${encodeURIComponent('1 OR 1=1')}`],
+      ['two cursors', `before=${foreignId}&before=1`],
+      ['a cursor and a limit of 200', `limit=200&before=${foreignId}`],
+      ['a limit of 200', 'limit=200'],
+      ['a limit of 0', 'limit=0'],
+    ] as const) {
+      requests.push({ name: `GET ${list} with ${name}`, method: 'GET', path: `${list}?${query}` });
+    }
+  }
   requests.push({ name: `PUT /order/${orderId}/pay without a session`, method: 'PUT', path: `/order/${orderId}/pay`, anonymous: true });
   requests.push({ name: 'PUT /internal/accounts/1 through the edge', method: 'PUT', path: '/internal/accounts/1', anonymous: true });
   return requests;
@@ -88,6 +117,7 @@ describe('bad input at every public route', () => {
   after(() => system.stop());
 
   test('every malformed request gets a 4xx problem document, never a 5xx, and changes nothing', async () => {
+    const other = await signUpAndPay(system.gatewayUrl);
     const api = createApiClient(system.gatewayUrl);
     const login = randomLogin();
     await api.call('POST', '/register', { login, password: 'correct horse', email: `${login}@example.com` });
@@ -97,7 +127,7 @@ describe('bad input at every public route', () => {
     const before = await snapshotDatabases(system.databaseUrls);
 
     const failures: string[] = [];
-    for (const request of corpus(order.body.id)) {
+    for (const request of corpus(order.body.id, other.items)) {
       const headers: Record<string, string> = { ...request.headers };
       if (request.body !== undefined) headers['content-type'] = request.contentType ?? JSON_TYPE;
       if (!request.anonymous && api.cookie !== undefined) headers.cookie = api.cookie;
@@ -110,7 +140,8 @@ describe('bad input at every public route', () => {
       } catch {
         code = undefined;
       }
-      if (response.status < 400 || response.status >= 500 || !isProblem || typeof code !== 'string' || /at .*\.js|SELECT|INSERT/.test(text)) {
+      const showsOtherUser = text.includes(other.login) || text.includes(other.secretPrice);
+      if (response.status < 400 || response.status >= 500 || !isProblem || typeof code !== 'string' || /at .*\.js|SELECT|INSERT/.test(text) || showsOtherUser) {
         failures.push(`${request.name}: ${response.status} ${text.slice(0, 160)}`);
       }
     }
@@ -119,3 +150,23 @@ describe('bad input at every public route', () => {
     assert.deepEqual(await snapshotDatabases(system.databaseUrls), before);
   });
 });
+
+/** Another user with one paid order, so each list of theirs has an item whose id others might try. */
+async function signUpAndPay(gatewayUrl: string): Promise<{ login: string; secretPrice: string; items: ForeignItems }> {
+  const api = createApiClient(gatewayUrl);
+  const login = randomLogin();
+  const secretPrice = '4321.09';
+  await api.call('POST', '/register', { login, password: 'correct horse', email: `${login}@example.com` });
+  await api.call('POST', '/login', { login, password: 'correct horse' });
+  await api.call('POST', '/billing/change', { amount: 10_000 });
+  const order = await api.call('POST', '/order', { price: Number(secretPrice) });
+  await api.call('PUT', `/order/${order.body.id}/pay`);
+  const [entry] = (await api.call('GET', '/billing/transactions')).body;
+  let letters = (await api.call('GET', '/notification')).body;
+  // The letter is delivered just after the payment answers.
+  for (let attempt = 0; letters.length === 0 && attempt < 50; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    letters = (await api.call('GET', '/notification')).body;
+  }
+  return { login, secretPrice, items: { orderId: order.body.id, ledgerEntryId: entry.id, letterId: letters[0].id } };
+}
