@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot, type RunningSystem } from '@orderflow/stack';
-import { bootTestSystem, randomLogin } from '../support/system.js';
+import { bootTestSystem, createApiClient, randomLogin } from '../support/system.js';
 
 // Debian's Chromium: `npx playwright install` cannot download a browser build here.
 const CHROMIUM = '/usr/bin/chromium';
@@ -121,6 +121,48 @@ describe('the storefront in Chromium, every service a real process', { skip }, (
     await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
     await waitForNotice(page, 'alert', 'Your session has expired. Sign in again to continue.');
     await screenshot(page, '10-session-expired');
+    assert.deepEqual(pageErrors, []);
+    await context.close();
+  });
+
+  test('when a person has more than a page of orders, entries and letters, then each list shows the newest and "Older" brings the rest', async () => {
+    const login = randomLogin();
+    const api = createApiClient(system.gatewayUrl);
+    await api.call('POST', '/register', { login, password: PASSWORD, email: `${login}@example.com` });
+    await api.call('POST', '/login', { login, password: PASSWORD });
+    await api.call('POST', '/billing/change', { amount: 100 });
+    const orderIds: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const { body: order } = await api.call('POST', '/order', { price: 1 });
+      await api.call('PUT', `/order/${order.id}/pay`);
+      orderIds.push(order.id);
+    }
+    const [oldest, newest] = [orderIds[0]!, orderIds.at(-1)!];
+    const { context, page, pageErrors } = await openStorefront(browser, system.gatewayUrl);
+
+    await page.getByLabel('Login', { exact: true }).fill(login);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await orderItem(page, newest).waitFor();
+    await letter(page, `Order #${orderIds[1]} Processing`).waitFor();
+    const ledger = page.getByRole('table', { name: 'Ledger, newest first' });
+    assert.equal(await orderItem(page, oldest).count(), 0, 'the oldest order is beyond the first page');
+    assert.equal(await letter(page, `Order #${oldest} Processing`).count(), 0);
+    assert.equal(await ledger.getByText('Top-up').count(), 0);
+    await screenshot(page, '11-first-pages', { fullPage: true });
+
+    await page.getByRole('button', { name: 'Older orders' }).click();
+    await orderItem(page, oldest).waitFor();
+    await page.getByRole('button', { name: 'Older entries' }).click();
+    await ledger.getByText('Top-up').waitFor();
+    await page.getByRole('button', { name: 'Older letters' }).click();
+    await letter(page, `Order #${oldest} Processing`).waitFor();
+
+    assert.equal(await page.getByRole('region', { name: 'Orders' }).getByRole('listitem').count(), 21);
+    assert.equal(await ledger.getByRole('row').count(), 1 + 22, 'the header row, 21 payments and the top-up');
+    assert.equal(await page.getByRole('region', { name: 'Letters' }).getByRole('listitem').count(), 21);
+    for (const name of ['Older orders', 'Older entries', 'Older letters']) assert.equal(await page.getByRole('button', { name }).count(), 0, `${name} is gone at the end`);
+    await screenshot(page, '12-older-pages', { fullPage: true });
     assert.deepEqual(pageErrors, []);
     await context.close();
   });

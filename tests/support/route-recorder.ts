@@ -56,6 +56,9 @@ export async function startRouteRecorders(): Promise<RouteRecorders> {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     app.addHook('onRequest', async (request) => {
+      // Both edges name the client of every request they pass on; the edge's own calls (the gateway
+      // reading each service's /docs/json for the public document) are no client's request.
+      if (request.headers['x-forwarded-for'] === undefined) return;
       seen.push({ service, method: request.method, route: request.routeOptions.url, url: request.url });
     });
     for (const { method, url } of SERVICE_ROUTES[service]) {

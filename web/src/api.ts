@@ -1,3 +1,5 @@
+import LinkHeader from 'http-link-header';
+
 /**
  * The public API through the gateway, same origin, the session in its HttpOnly cookie. Every failure
  * is an ApiError carrying the RFC 9457 problem document the services answer with.
@@ -67,7 +69,24 @@ export class ApiError extends Error {
   }
 }
 
+/** One page of a list, newest first, and where the older items are. */
+export interface Page<T> {
+  items: T[];
+  /** The next page's URL, from `Link: <…>; rel="next"`; undefined on the last page. */
+  next: string | undefined;
+}
+
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return (await send<T>(method, path, body)).document;
+}
+
+async function callPage<T>(path: string): Promise<Page<T>> {
+  const { document, response } = await send<T[]>('GET', path);
+  const link = response.headers.get('link');
+  return { items: document, next: link === null ? undefined : LinkHeader.parse(link).rel('next')[0]?.uri };
+}
+
+async function send<T>(method: string, path: string, body?: unknown): Promise<{ document: T; response: Response }> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -81,7 +100,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   }
   const document = parseJson(await response.text());
   if (!response.ok) throw new ApiError(asProblem(response.status, document));
-  return document as T;
+  return { document: document as T, response };
 }
 
 function parseJson(text: string): unknown {
@@ -105,10 +124,11 @@ export const api = {
   findCurrentUser: () => call<User>('GET', '/auth'),
   getBalance: () => call<Balance>('GET', '/billing/current'),
   topUp: (amount: number) => call<Balance & { amount: number }>('POST', '/billing/change', { amount }),
-  listLedger: () => call<LedgerEntry[]>('GET', '/billing/transactions'),
-  listOrders: () => call<Order[]>('GET', '/order'),
+  /** The newest entries, or the page a previous one's `next` names. */
+  listLedger: (page = '/billing/transactions') => callPage<LedgerEntry>(page),
+  listOrders: (page = '/order') => callPage<Order>(page),
   createOrder: (price: number) => call<Order>('POST', '/order', { price }),
   payOrder: (id: number) => call<Order>('PUT', `/order/${id}/pay`),
   cancelOrder: (id: number) => call<Order>('POST', `/order/${id}/cancel`),
-  listLetters: () => call<Letter[]>('GET', '/notification'),
+  listLetters: (page = '/notification') => callPage<Letter>(page),
 };

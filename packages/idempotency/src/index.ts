@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { withTransaction, type Pool, type PoolClient } from '@orderflow/db';
-import { badRequest, conflict, Problem, toProblemDocument, unprocessable } from '@orderflow/kit';
+import { badRequest, conflict, Problem, problemResponses, toProblemDocument, unprocessable } from '@orderflow/kit';
 
 /**
  * Idempotency keys with Stripe's semantics and the IETF `Idempotency-Key` draft's status codes:
@@ -35,6 +35,9 @@ export const IdempotencyKeyHeadersSchema = {
     },
   },
 } as const;
+
+/** The problems of a route that takes the header, for its schema. */
+export const IDEMPOTENCY_PROBLEMS = problemResponses({ 400: ['idempotency.invalid_key'], 409: ['idempotency.in_flight'], 422: ['idempotency.key_reused'] });
 
 export interface StoredResponse {
   status: number;

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import { ID_PATTERN } from './identity.js';
-import { badRequest, type Problem } from './problem.js';
+import { badRequest, problemResponses, type Problem } from './problem.js';
 
 /**
  * Lists answer the newest `limit` items (default 20, at most 100): enough for a screen, small enough
@@ -27,6 +27,9 @@ export function PageSchema<T extends TSchema>(item: T) {
     headers: { link: { type: 'string', description: 'Present when older items remain: `<path?limit=N&before=id>; rel="next"` (RFC 8288)' } },
   });
 }
+
+/** The problem of a list route besides malformed input, for its schema. */
+export const PAGE_PROBLEMS = problemResponses({ 400: ['page.unknown_cursor'] });
 
 /** A page a client asked for: its size, and the item it continues after (one of the caller's own). */
 export interface Page {

@@ -95,3 +95,14 @@ export const ProblemSchema = {
   },
   additionalProperties: true,
 } as const;
+
+/**
+ * A route's own error responses as its schema declares them: each status with the codes it can carry,
+ * so the OpenAPI documents say which problems a client must handle. The codes every route can meet
+ * (`request.invalid`, `request.malformed_json`, the edge's) are documented once, by the edge.
+ */
+export function problemResponses(codesByStatus: Record<number, readonly string[]>): Record<number, unknown> {
+  return Object.fromEntries(
+    Object.entries(codesByStatus).map(([status, codes]) => [status, { ...ProblemSchema, description: codes.map((code) => `\`${code}\``).join(', ') }]),
+  );
+}

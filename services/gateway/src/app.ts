@@ -4,6 +4,8 @@ import type { Dispatcher } from 'undici';
 import { createServiceApp, Problem, type Registry, type ServiceApp } from '@orderflow/kit';
 import { registerCanonicalPaths, registerProxyRoutes, type CredentialRateLimit, type Upstreams } from './routes/proxy.routes.js';
 import { registerWebRoutes } from './routes/web.routes.js';
+import { registerDocsRoutes } from './routes/docs.routes.js';
+import { fetchServiceDocuments } from './clients/service-documents.client.js';
 import type { ForwardAuth } from './clients/forward-auth.client.js';
 
 export interface GatewayAppOptions {
@@ -43,6 +45,7 @@ export function buildGatewayApp(options: GatewayAppOptions): ServiceApp {
   app.register(async (scope) =>
     registerProxyRoutes(scope as ServiceApp, options.upstreams, options.forwardAuth, { timeoutMs: options.upstreamTimeoutMs, credentialRateLimit: options.credentialRateLimit }),
   );
+  app.register(async (scope) => registerDocsRoutes(scope as ServiceApp, () => fetchServiceDocuments(options.upstreams, options.upstreamAgent)));
   const { webDir } = options;
   if (webDir !== undefined) app.register(async (scope) => registerWebRoutes(scope as ServiceApp, webDir));
   return app;

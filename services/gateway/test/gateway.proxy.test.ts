@@ -80,7 +80,7 @@ describe('gateway routing and forward auth', () => {
     assert.equal(call.headers.cookie, 'session_id=old');
   });
 
-  for (const [method, url] of [['PUT', '/internal/accounts/7'], ['POST', '/internal/payments'], ['GET', '/billing'], ['GET', '/orders'], ['GET', '/docs']] as const) {
+  for (const [method, url] of [['PUT', '/internal/accounts/7'], ['POST', '/internal/payments'], ['GET', '/billing'], ['GET', '/orders'], ['GET', '/docs/json'], ['GET', '/docs/static/index.html']] as const) {
     test(`when ${method} ${url} is requested, then 404 problem`, async () => {
       const response = await app.inject({ method, url, headers: { cookie: VALID_COOKIE } });
 

@@ -1,16 +1,17 @@
-import type { LedgerEntry } from '../api';
+import type { LedgerEntry, Page } from '../api';
 import { describeLedgerEntry, formatMoney, formatSignedMoney, formatTime } from '../format';
 import { AmountForm } from './amount-form';
-import type { Notice } from './common';
+import { OlderButton, type Notice } from './common';
 
 interface BalancePanelProps {
   balance: number;
-  ledger: LedgerEntry[];
+  ledger: Page<LedgerEntry>;
   onTopUp: (amount: number) => Promise<void>;
   onInvalidAmount: (notice: Notice) => void;
+  onOlder: () => Promise<void>;
 }
 
-export function BalancePanel({ balance, ledger, onTopUp, onInvalidAmount }: BalancePanelProps) {
+export function BalancePanel({ balance, ledger, onTopUp, onInvalidAmount, onOlder }: BalancePanelProps) {
   return (
     <section className="card panel-balance" aria-labelledby="balance-title">
       <h2 id="balance-title">Balance</h2>
@@ -18,7 +19,7 @@ export function BalancePanel({ balance, ledger, onTopUp, onInvalidAmount }: Bala
         Available: <strong>{formatMoney(balance)}</strong>
       </p>
       <AmountForm id="top-up-amount" label="Top-up amount" submitLabel="Top up" onSubmit={onTopUp} onInvalid={onInvalidAmount} />
-      {ledger.length === 0 ? (
+      {ledger.items.length === 0 ? (
         <p className="empty">No money has moved yet.</p>
       ) : (
         <div className="table-scroll">
@@ -33,7 +34,7 @@ export function BalancePanel({ balance, ledger, onTopUp, onInvalidAmount }: Bala
               </tr>
             </thead>
             <tbody>
-              {ledger.map((entry) => (
+              {ledger.items.map((entry) => (
                 <tr key={entry.id}>
                   <td>
                     <time dateTime={entry.created_at}>{formatTime(entry.created_at)}</time>
@@ -47,6 +48,7 @@ export function BalancePanel({ balance, ledger, onTopUp, onInvalidAmount }: Bala
           </table>
         </div>
       )}
+      <OlderButton page={ledger} label="Older entries" onOlder={onOlder} />
     </section>
   );
 }

@@ -55,3 +55,13 @@ export function readField(form: HTMLFormElement, name: string): string {
   const value = new FormData(form).get(name);
   return typeof value === 'string' ? value : '';
 }
+
+/** The way to a list's older items, present while there are some: it appends the next page. */
+export function OlderButton({ page, label, onOlder }: { page: { next: string | undefined }; label: string; onOlder: () => Promise<void> }) {
+  if (page.next === undefined) return null;
+  return (
+    <button type="button" className="secondary older" onClick={() => void onOlder()}>
+      {label}
+    </button>
+  );
+}

@@ -1,15 +1,16 @@
-import type { Letter } from '../api';
+import type { Letter, Page } from '../api';
+import { OlderButton } from './common';
 import { formatTime } from '../format';
 
-export function LettersPanel({ letters }: { letters: Letter[] }) {
+export function LettersPanel({ letters, onOlder }: { letters: Page<Letter>; onOlder: () => Promise<void> }) {
   return (
     <section className="card panel-letters" aria-labelledby="letters-title">
       <h2 id="letters-title">Letters</h2>
-      {letters.length === 0 ? (
+      {letters.items.length === 0 ? (
         <p className="empty">No letters yet: one arrives when an order is paid, refused or cancelled.</p>
       ) : (
         <ol className="letters">
-          {letters.map((letter) => (
+          {letters.items.map((letter) => (
             <li key={letter.id}>
               <p className="letter-message">{letter.message}</p>
               <p className="meta">
@@ -19,6 +20,7 @@ export function LettersPanel({ letters }: { letters: Letter[] }) {
           ))}
         </ol>
       )}
+      <OlderButton page={letters} label="Older letters" onOlder={onOlder} />
     </section>
   );
 }

@@ -1,31 +1,33 @@
 import { useRef } from 'react';
-import type { Order } from '../api';
+import type { Order, Page } from '../api';
 import { describeOrderStatus, formatMoney, formatTime } from '../format';
 import { AmountForm } from './amount-form';
-import type { Notice } from './common';
+import { OlderButton, type Notice } from './common';
 
 interface OrdersPanelProps {
-  orders: Order[];
+  orders: Page<Order>;
   onPlace: (price: number) => Promise<void>;
   onPay: (id: number) => Promise<void>;
   onCancel: (id: number) => Promise<void>;
   onInvalidAmount: (notice: Notice) => void;
+  onOlder: () => Promise<void>;
 }
 
-export function OrdersPanel({ orders, onPlace, onPay, onCancel, onInvalidAmount }: OrdersPanelProps) {
+export function OrdersPanel({ orders, onPlace, onPay, onCancel, onInvalidAmount, onOlder }: OrdersPanelProps) {
   return (
     <section className="card panel-orders" aria-labelledby="orders-title">
       <h2 id="orders-title">Orders</h2>
       <AmountForm id="order-price" label="Order price" submitLabel="Place order" onSubmit={onPlace} onInvalid={onInvalidAmount} />
-      {orders.length === 0 ? (
+      {orders.items.length === 0 ? (
         <p className="empty">No orders yet.</p>
       ) : (
         <ol className="orders">
-          {orders.map((order) => (
+          {orders.items.map((order) => (
             <OrderItem key={order.id} order={order} onPay={onPay} onCancel={onCancel} />
           ))}
         </ol>
       )}
+      <OlderButton page={orders} label="Older orders" onOlder={onOlder} />
     </section>
   );
 }

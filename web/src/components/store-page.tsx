@@ -8,7 +8,7 @@ import { OrdersPanel } from './orders-panel';
 import { useStoreData } from './use-store-data';
 
 export function StorePage({ welcome, onSessionExpired }: { welcome: Notice | undefined; onSessionExpired: () => void }) {
-  const { data, loadError, refresh } = useStoreData(onSessionExpired);
+  const { data, loadError, refresh, loadOlder, showOrder } = useStoreData(onSessionExpired);
   const [notice, setNotice] = useState(welcome);
   const isActing = useRef(false);
   const heading = useFocusOnMount<HTMLHeadingElement>();
@@ -46,6 +46,7 @@ export function StorePage({ welcome, onSessionExpired }: { welcome: Notice | und
   const payOrder = (id: number) =>
     act(async () => {
       const order = await api.payOrder(id);
+      showOrder(order);
       if (order.status === 'processing') return { tone: 'success', text: `Order #${id} is paid: ${formatMoney(order.price)} charged. It is now processing.` };
       if (order.billing?.reason === 'insufficient_funds') {
         return { tone: 'error', text: `Payment of order #${id} failed: insufficient funds for ${formatMoney(order.price)}. Nothing was charged.` };
@@ -56,6 +57,7 @@ export function StorePage({ welcome, onSessionExpired }: { welcome: Notice | und
   const cancelOrder = (id: number) =>
     act(async () => {
       const order = await api.cancelOrder(id);
+      showOrder(order);
       const refund = order.refunded === null ? '' : ` ${formatMoney(order.refunded)} refunded to your balance.`;
       return { tone: 'success', text: `Order #${id} cancelled.${refund}` };
     });
@@ -73,9 +75,9 @@ export function StorePage({ welcome, onSessionExpired }: { welcome: Notice | und
         <p>Loading your account…</p>
       ) : (
         <div className="panels">
-          <OrdersPanel orders={data.orders} onPlace={placeOrder} onPay={payOrder} onCancel={cancelOrder} onInvalidAmount={setNotice} />
-          <BalancePanel balance={data.balance} ledger={data.ledger} onTopUp={topUp} onInvalidAmount={setNotice} />
-          <LettersPanel letters={data.letters} />
+          <OrdersPanel orders={data.orders} onPlace={placeOrder} onPay={payOrder} onCancel={cancelOrder} onInvalidAmount={setNotice} onOlder={() => loadOlder('orders')} />
+          <BalancePanel balance={data.balance} ledger={data.ledger} onTopUp={topUp} onInvalidAmount={setNotice} onOlder={() => loadOlder('ledger')} />
+          <LettersPanel letters={data.letters} onOlder={() => loadOlder('letters')} />
         </div>
       )}
     </>

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { encodeIdentityHeaders, ProblemSchema, readSessionToken, SESSION_COOKIE, unauthorized, type IdentitySigner, type ServiceApp } from '@orderflow/kit';
+import { encodeIdentityHeaders, problemResponses, readSessionToken, SESSION_COOKIE, unauthorized, type IdentitySigner, type ServiceApp } from '@orderflow/kit';
 import { registerUser } from '../domain/register-user.js';
 import { logIn } from '../domain/log-in.js';
 import { authenticateSession, logOut } from '../domain/authenticate-session.js';
@@ -53,7 +53,7 @@ function clearSessionCookie(reply: FastifyReply, cookie: CookiePolicy): void {
 export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: CookiePolicy, identitySigner: IdentitySigner): void {
   app.post(
     '/register',
-    { schema: { tags: ['auth'], summary: 'Create a user and their billing account', body: RegisterBodySchema, response: { 200: UserSchema } } },
+    { schema: { tags: ['auth'], summary: 'Create a user and their billing account', body: RegisterBodySchema, response: { 200: UserSchema, ...problemResponses({ 409: ['auth.login_taken'], 502: ['billing.unexpected_response'], 503: ['peer.unavailable'] }) } } },
     async (request) => {
       const body = request.body;
       const user = await registerUser(
@@ -67,7 +67,7 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: Cook
 
   app.post(
     '/login',
-    { schema: { tags: ['auth'], summary: 'Open a session (sets the session_id cookie)', body: LoginBodySchema, response: { 200: UserSchema } } },
+    { schema: { tags: ['auth'], summary: 'Open a session (sets the session_id cookie)', body: LoginBodySchema, response: { 200: UserSchema, ...problemResponses({ 401: ['auth.unauthenticated'], 429: ['auth.too_many_attempts'] }) } } },
     async (request, reply) => {
       // The client's address as the edge saw it: X-Forwarded-For counts only from TRUSTED_PROXIES.
       const { user, token } = await logIn(deps, request.body.login, request.body.password, request.ip);
@@ -108,7 +108,7 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: Cook
       schema: {
         tags: ['auth'],
         summary: "The caller's profile; the edge's forward-auth endpoint (200 with X-Identity-Token, the signed identity, and X-UserId, X-User, X-Email, X-First-Name, X-Last-Name; or 401)",
-        response: { 200: ProfileSchema },
+        response: { 200: ProfileSchema, ...problemResponses({ 401: ['auth.unauthenticated'] }) },
       },
     },
     forwardAuthHandler,
@@ -122,7 +122,7 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: Cook
     handler: forwardAuthHandler,
   });
 
-  app.get('/signin', { schema: { tags: ['auth'], summary: 'Where the edge sends the unauthenticated: says to log in', response: { 401: ProblemSchema } } }, async () => {
+  app.get('/signin', { schema: { tags: ['auth'], summary: 'Where the edge sends the unauthenticated: says to log in', response: problemResponses({ 401: ['auth.unauthenticated'] }) } }, async () => {
     throw unauthorized('Log in with POST /login {"login", "password"} to get a session cookie.');
   });
 }

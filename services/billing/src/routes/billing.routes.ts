@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { fromMinorUnits } from '@orderflow/money';
-import { AmountSchema, boundsOf, PageQuerySchema, PageSchema, readAmountField, readPage, replyWithPage, requireIdentity, type ServiceApp } from '@orderflow/kit';
+import { AmountSchema, boundsOf, PAGE_PROBLEMS, PageQuerySchema, PageSchema, problemResponses, readAmountField, readPage, replyWithPage, requireIdentity, type ServiceApp } from '@orderflow/kit';
 import type { Pool, Queryable } from '@orderflow/db';
-import { IdempotencyKeyHeadersSchema, readIdempotencyKey, respondIdempotently } from '@orderflow/idempotency';
+import { IDEMPOTENCY_PROBLEMS, IdempotencyKeyHeadersSchema, readIdempotencyKey, respondIdempotently } from '@orderflow/idempotency';
 import { createAccountsStore } from '../store/accounts.store.js';
 import { accountNotFound, changeBalance } from '../domain/change-balance.js';
 
@@ -20,7 +20,7 @@ const LedgerEntrySchema = Type.Object({
 export function registerBillingRoutes(app: ServiceApp, db: Pool): void {
   app.get(
     '/billing/current',
-    { schema: { tags: ['billing'], summary: "The caller's balance", response: { 200: BalanceSchema } } },
+    { schema: { tags: ['billing'], summary: "The caller's balance", response: { 200: BalanceSchema, ...problemResponses({ 404: ['billing.account_not_found'] }) } } },
     async (request) => {
       const { userId } = requireIdentity(request);
       const account = await createAccountsStore(db).findAccount(userId);
@@ -37,7 +37,11 @@ export function registerBillingRoutes(app: ServiceApp, db: Pool): void {
         summary: 'Top up (positive amount) or withdraw (negative); never below zero',
         headers: IdempotencyKeyHeadersSchema,
         body: ChangeBodySchema,
-        response: { 200: Type.Object({ user_id: Type.Integer(), balance: Type.Number(), amount: Type.Number() }) },
+        response: {
+          200: Type.Object({ user_id: Type.Integer(), balance: Type.Number(), amount: Type.Number() }),
+          ...IDEMPOTENCY_PROBLEMS,
+          ...problemResponses({ 404: ['billing.account_not_found'], 409: ['billing.insufficient_funds', 'idempotency.in_flight'] }),
+        },
       },
     },
     async (request, reply) => {
@@ -55,7 +59,7 @@ export function registerBillingRoutes(app: ServiceApp, db: Pool): void {
 
   app.get(
     '/billing/transactions',
-    { schema: { tags: ['billing'], summary: "The account's ledger, newest first, a page at a time", querystring: PageQuerySchema, response: { 200: PageSchema(LedgerEntrySchema) } } },
+    { schema: { tags: ['billing'], summary: "The account's ledger, newest first, a page at a time", querystring: PageQuerySchema, response: { 200: PageSchema(LedgerEntrySchema), ...PAGE_PROBLEMS } } },
     async (request, reply) => {
       const { userId } = requireIdentity(request);
       const page = readPage(request.query);

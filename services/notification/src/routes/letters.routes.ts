@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { boundsOf, MAX_ID, PageQuerySchema, PageSchema, readPage, replyWithPage, requireIdentity, type ServiceApp } from '@orderflow/kit';
+import { boundsOf, MAX_ID, PAGE_PROBLEMS, PageQuerySchema, PageSchema, readPage, replyWithPage, requireIdentity, type ServiceApp } from '@orderflow/kit';
 import type { Pool } from '@orderflow/db';
 import { createLettersStore, type Letter } from '../store/letters.store.js';
 
@@ -39,7 +39,7 @@ function toLetterJson(letter: Letter) {
 export function registerLetterRoutes(app: ServiceApp, db: Pool): void {
   app.get(
     '/notification',
-    { schema: { tags: ['notification'], summary: "The caller's letters, newest first, a page at a time", querystring: PageQuerySchema, response: { 200: PageSchema(LetterSchema) } } },
+    { schema: { tags: ['notification'], summary: "The caller's letters, newest first, a page at a time", querystring: PageQuerySchema, response: { 200: PageSchema(LetterSchema), ...PAGE_PROBLEMS } } },
     async (request, reply) => {
       const { userId } = requireIdentity(request);
       const page = readPage(request.query);

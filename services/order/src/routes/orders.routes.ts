@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { fromMinorUnits, MAX_AMOUNT } from '@orderflow/money';
-import { boundsOf, ID_PATTERN, PageQuerySchema, PageSchema, readAmountField, readPage, replyWithPage, requireIdentity, type ServiceApp } from '@orderflow/kit';
+import { boundsOf, ID_PATTERN, PAGE_PROBLEMS, PageQuerySchema, problemResponses, PageSchema, readAmountField, readPage, replyWithPage, requireIdentity, type ServiceApp } from '@orderflow/kit';
 import type { Queryable } from '@orderflow/db';
-import { IdempotencyKeyHeadersSchema, readIdempotencyKey, respondIdempotently } from '@orderflow/idempotency';
+import { IDEMPOTENCY_PROBLEMS, IdempotencyKeyHeadersSchema, readIdempotencyKey, respondIdempotently } from '@orderflow/idempotency';
 import { createOrdersStore, type Order } from '../store/orders.store.js';
 import { createOrder } from '../domain/create-order.js';
 import { orderNotFound, payOrder } from '../domain/pay-order.js';
@@ -44,7 +44,7 @@ function toOrderJson(order: Order) {
 export function registerOrderRoutes(app: ServiceApp, deps: OrderDeps): void {
   app.post(
     '/order',
-    { schema: { tags: ['order'], summary: 'Create an order with a price', headers: IdempotencyKeyHeadersSchema, body: CreateBodySchema, response: { 200: OrderSchema } } },
+    { schema: { tags: ['order'], summary: 'Create an order with a price', headers: IdempotencyKeyHeadersSchema, body: CreateBodySchema, response: { 200: OrderSchema, ...IDEMPOTENCY_PROBLEMS } } },
     async (request, reply) => {
       const identity = requireIdentity(request);
       const priceMinor = readAmountField(request.body.price, '/price', { positive: true });
@@ -61,7 +61,7 @@ export function registerOrderRoutes(app: ServiceApp, deps: OrderDeps): void {
 
   app.get(
     '/order',
-    { schema: { tags: ['order'], summary: "The caller's orders, newest first, a page at a time", querystring: PageQuerySchema, response: { 200: PageSchema(OrderSchema) } } },
+    { schema: { tags: ['order'], summary: "The caller's orders, newest first, a page at a time", querystring: PageQuerySchema, response: { 200: PageSchema(OrderSchema), ...PAGE_PROBLEMS } } },
     async (request, reply) => {
       const { userId } = requireIdentity(request);
       const page = readPage(request.query);
@@ -72,7 +72,7 @@ export function registerOrderRoutes(app: ServiceApp, deps: OrderDeps): void {
 
   app.get(
     '/order/:id',
-    { schema: { tags: ['order'], summary: "One of the caller's orders", params: OrderParamsSchema, response: { 200: OrderSchema } } },
+    { schema: { tags: ['order'], summary: "One of the caller's orders", params: OrderParamsSchema, response: { 200: OrderSchema, ...problemResponses({ 404: ['order.not_found'] }) } } },
     async (request) => {
       const { userId } = requireIdentity(request);
       const orderId = Number(request.params.id);
@@ -89,7 +89,10 @@ export function registerOrderRoutes(app: ServiceApp, deps: OrderDeps): void {
         tags: ['order'],
         summary: 'Pay the order through billing: processing (billing OK) or failed (billing ERROR); repeats return the same outcome',
         params: OrderParamsSchema,
-        response: { 200: OrderSchema },
+        response: {
+          200: OrderSchema,
+          ...problemResponses({ 404: ['order.not_found'], 409: ['order.not_payable'], 502: ['billing.unexpected_response'], 503: ['peer.unavailable'] }),
+        },
       },
     },
     async (request) => {
@@ -100,7 +103,17 @@ export function registerOrderRoutes(app: ServiceApp, deps: OrderDeps): void {
 
   app.post(
     '/order/:id/cancel',
-    { schema: { tags: ['order'], summary: 'Cancel the order, refunding it if it was paid', params: OrderParamsSchema, response: { 200: OrderSchema } } },
+    {
+      schema: {
+        tags: ['order'],
+        summary: 'Cancel the order, refunding it if it was paid',
+        params: OrderParamsSchema,
+        response: {
+          200: OrderSchema,
+          ...problemResponses({ 404: ['order.not_found'], 409: ['order.not_cancellable', 'order.payment_in_progress'], 502: ['billing.unexpected_response'], 503: ['peer.unavailable'] }),
+        },
+      },
+    },
     async (request) => {
       const { userId } = requireIdentity(request);
       return toOrderJson(await cancelOrder(deps, Number(request.params.id), userId, request.id));
