@@ -1,29 +1,22 @@
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IHTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
+import { readPublicOperations } from '../support/public-document.js';
 
 /**
- * The public routes of the system, each with the Ingress (and HTTPRoute) that serves it: the seed's four,
- * and `web` for the storefront's page and its content-hashed bundle.
+ * The public routes of the system, each with the Ingress (and HTTPRoute) that serves it: the API's,
+ * read from the public document (docs/openapi.json, the edge's own table as GET /docs serves it), and
+ * `web` for the storefront's page and its content-hashed bundle. auth's routes pass the edge unchecked.
  */
 export const PUBLIC_ROUTES = [
-  { method: 'POST', path: '/register', edge: 'auth-proxy', isProtected: false },
-  { method: 'POST', path: '/login', edge: 'auth-proxy', isProtected: false },
-  { method: 'GET', path: '/logout', edge: 'auth-proxy', isProtected: false },
-  { method: 'POST', path: '/logout', edge: 'auth-proxy', isProtected: false },
-  { method: 'GET', path: '/auth', edge: 'auth-proxy', isProtected: false },
-  { method: 'GET', path: '/signin', edge: 'auth-proxy', isProtected: false },
-  { method: 'GET', path: '/billing/current', edge: 'billing', isProtected: true },
-  { method: 'POST', path: '/billing/change', edge: 'billing', isProtected: true },
-  { method: 'GET', path: '/billing/transactions', edge: 'billing', isProtected: true },
-  { method: 'POST', path: '/order', edge: 'order', isProtected: true },
-  { method: 'GET', path: '/order', edge: 'order', isProtected: true },
-  { method: 'GET', path: '/order/42', edge: 'order', isProtected: true },
-  { method: 'PUT', path: '/order/42/pay', edge: 'order', isProtected: true },
-  { method: 'POST', path: '/order/42/cancel', edge: 'order', isProtected: true },
-  { method: 'GET', path: '/notification', edge: 'notification', isProtected: true },
+  ...readPublicOperations().map((operation) => ({
+    method: operation.method,
+    path: operation.path.replace('{id}', '42'),
+    edge: operation.service === 'auth' ? 'auth-proxy' : operation.service,
+    isProtected: operation.service !== 'auth',
+  })),
   { method: 'GET', path: '/', edge: 'web', isProtected: false },
   { method: 'GET', path: '/assets/index-abc123.js', edge: 'web', isProtected: false },
-] as const;
+];
 
 /**
  * Paths no edge may route: the services' internal API, their operational endpoints, near misses, and

@@ -1,30 +1,32 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServiceName } from '@orderflow/stack';
+import { readPublicOperations } from './public-document.js';
 
 type Route = { method: string; url: string; isPublic: boolean };
 
-const publicRoutes = (routes: string[][]): Route[] => routes.map(([method, url]) => ({ method: method!, url: url!, isPublic: true }));
+/** A service's public routes, read from the public document (docs/openapi.json), in the router's spelling. */
+const publicRoutesOf = (service: ServiceName): Route[] =>
+  readPublicOperations()
+    .filter((operation) => operation.service === service)
+    .map((operation) => ({ method: operation.method, url: operation.path.replace('{id}', ':id'), isPublic: true }));
 // The rest under every method: an edge that lets the path through has failed, whatever the verb.
 const privateRoutes = (urls: string[]): Route[] => urls.flatMap((url) => ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((method) => ({ method, url, isPublic: false })));
 const OPERATIONAL = ['/internal/*', '/health/*', '/metrics', '/docs', '/docs/*'];
 
 /**
  * Every route each service registers, public or not: what that service's router (find-my-way, as in
- * the services) would make of a path an edge sent it. Kept by hand beside the services' routes;
- * `isPublic` is what an edge may route to.
+ * the services) would make of a path an edge sent it. The private ones are kept by hand beside the
+ * services' routes; `isPublic` is what an edge may route to.
  */
 export const SERVICE_ROUTES: Record<ServiceName, Route[]> = {
   auth: [
-    ...publicRoutes([['POST', '/register'], ['POST', '/login'], ['GET', '/logout'], ['POST', '/logout'], ['GET', '/auth'], ['GET', '/signin']]),
+    ...publicRoutesOf('auth'),
     // Envoy's ext-auth form of /auth: called by the Gateway API edge itself, never routed for a client.
     ...privateRoutes(['/auth/*', ...OPERATIONAL]),
   ],
-  billing: [...publicRoutes([['GET', '/billing/current'], ['POST', '/billing/change'], ['GET', '/billing/transactions']]), ...privateRoutes(OPERATIONAL)],
-  order: [
-    ...publicRoutes([['POST', '/order'], ['GET', '/order'], ['GET', '/order/:id'], ['PUT', '/order/:id/pay'], ['POST', '/order/:id/cancel']]),
-    ...privateRoutes(OPERATIONAL),
-  ],
-  notification: [...publicRoutes([['GET', '/notification']]), ...privateRoutes(OPERATIONAL)],
+  billing: [...publicRoutesOf('billing'), ...privateRoutes(OPERATIONAL)],
+  order: [...publicRoutesOf('order'), ...privateRoutes(OPERATIONAL)],
+  notification: [...publicRoutesOf('notification'), ...privateRoutes(OPERATIONAL)],
 };
 
 export interface RecordedRoute {
