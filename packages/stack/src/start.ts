@@ -69,7 +69,7 @@ orderflow is up: ${system.gatewayUrl}
   storefront: open ${system.gatewayUrl}/ in a browser
   try:   curl -i -X POST ${system.gatewayUrl}/register -H 'content-type: application/json' \\
            -d '{"login":"ada","password":"correct horse","email":"ada@example.com"}'
-  API docs (OpenAPI) of each service: ${services.map((p) => `${p.url}/docs (${p.service})`).join(', ')}
+  public API (OpenAPI): ${system.gatewayUrl}/docs; each service's own, internal routes too: ${services.map((p) => `${p.url}/docs (${p.service})`).join(', ')}
   Prometheus metrics: ${system.processes.map((p) => `${p.metricsUrl}/metrics (${p.service})`).join(', ')}
   Traces: ${env.OTEL_EXPORTER_OTLP_ENDPOINT ? `sent to ${env.OTEL_EXPORTER_OTLP_ENDPOINT}` : 'off; set OTEL_EXPORTER_OTLP_ENDPOINT to an OTLP/HTTP collector to send them'}
   Ctrl+C stops everything.
