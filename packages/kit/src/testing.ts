@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import LinkHeader from 'http-link-header';
 import { createIdentitySigner, encodeIdentityHeaders, type Identity } from './identity.js';
+import type { ServiceApp } from './app.js';
 
 export interface TestIdentities {
   /** Give this to the app under test: it believes what `headersFor` signs. */
@@ -123,6 +124,13 @@ export async function walkPages<T>(
     await options.between?.();
   }
   return { items, urls };
+}
+
+/** One page of a list from an app under test, as walkPages takes it: the body is the list, or a problem. */
+export async function injectPage(app: ServiceApp, url: string, headers: Record<string, string>) {
+  const response = await app.inject({ method: 'GET', url, headers });
+  const link = response.headers.link;
+  return { status: response.statusCode, body: response.json(), link: typeof link === 'string' ? link : undefined };
 }
 
 /** `before` values that are no id at all: each is a 400 `request.invalid` before any query runs. */

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { explainGenericPlan } from '@orderflow/db';
-import { MALFORMED_CURSORS, walkPages } from '@orderflow/kit/testing';
+import { injectPage, MALFORMED_CURSORS, walkPages } from '@orderflow/kit/testing';
 import { LIST_LEDGER_ENTRIES } from '../src/store/accounts.store.js';
 import { newOrderId, openAccount, pay, startBilling, type BillingTestContext } from './helper.js';
 
@@ -12,10 +12,7 @@ describe('GET /billing/transactions, page by page', () => {
   });
   after(() => context.close());
 
-  async function readPage(url: string, headers: Record<string, string>) {
-    const response = await context.app.inject({ method: 'GET', url, headers });
-    return { status: response.statusCode, body: response.json(), link: response.headers.link as string | undefined };
-  }
+  const readPage = (url: string, headers: Record<string, string>) => injectPage(context.app, url, headers);
 
   test('when an account is walked by its Link headers while payments keep landing, then each older entry comes once, newest first', async () => {
     const { userId, headers } = await openAccount(context, 1000);

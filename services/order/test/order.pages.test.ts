@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { explainGenericPlan } from '@orderflow/db';
-import { MALFORMED_CURSORS, walkPages } from '@orderflow/kit/testing';
+import { injectPage, MALFORMED_CURSORS, walkPages } from '@orderflow/kit/testing';
 import { LIST_ORDERS_OF_USER } from '../src/store/orders.store.js';
 import { createOrderFor, newCustomer, startOrder, type OrderTestContext } from './helper.js';
 
@@ -12,10 +12,7 @@ describe('GET /order, page by page', () => {
   });
   after(() => context.close());
 
-  async function readPage(url: string, headers: Record<string, string>) {
-    const response = await context.app.inject({ method: 'GET', url, headers });
-    return { status: response.statusCode, body: response.json(), link: response.headers.link as string | undefined };
-  }
+  const readPage = (url: string, headers: Record<string, string>) => injectPage(context.app, url, headers);
 
   test('when a customer walks the Link headers while placing more orders, then each older order comes once, newest first', async () => {
     const { headers } = await newCustomer();
