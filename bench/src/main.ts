@@ -24,6 +24,7 @@ import { comparePerRequest, saturationRates } from './per-request-comparison.js'
 import { describePerRequest } from './markdown-per-request-section.js';
 import { startBackgroundLoad } from './bare/system-background-load.js';
 import { measureUnloadedFloor } from './floor/unloaded-floor.js';
+import { runNewmanPhase } from './phases/newman-runs.js';
 import { startProgress } from './progress.js';
 import { createTeardown } from './teardown.js';
 import { evaluateTargets, formatMs, formatNumber, type BenchResults } from './results.js';
@@ -75,6 +76,10 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
   const maxOutstanding = Math.max(256, 4 * options.users);
   const client = createGatewayClient(environment.system.gatewayUrl, maxOutstanding);
   try {
+    // Before anything else touches the system, as a user's first check after a deploy.
+    console.log('0 newman: the seed\'s Postman collection right after boot, then twice again');
+    const newman = await runNewmanPhase(environment.system.gatewayUrl);
+    console.log(`    average per request: first ${formatMs(newman.first.averageMs)} ms, warm ${newman.warm.map((run) => formatMs(run.averageMs)).join(' and ')} ms`);
     const prefix = `bench_${randomBytes(3).toString('hex')}`;
     const users = await prepareUsers(client, options.users + options.loginClients, prefix);
     const flowUsers = users.slice(0, options.users);
@@ -166,6 +171,7 @@ async function runBench(options: BenchOptions, environment: BenchEnvironment): P
       },
       phases: { unloaded, saturation, fixedRate, logins, databaseBound },
       floor,
+      newman,
       systemCalls,
       perRequest,
       statements,
