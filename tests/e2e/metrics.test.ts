@@ -121,7 +121,12 @@ describe('/metrics of every process', () => {
     const paid = await api.call('PUT', `/order/${created.body.id}/pay`);
     const whileDown = await scrapeOf('order');
     await system.restart(processOf('notification'));
-    const delivered = await scrapeUntil('order', (e) => sumOf(e, 'orderflow_outbox_backlog') === 0);
+    // The counter moves after the mark commits, so a scrape can see the backlog empty a moment before
+    // the count: wait for both.
+    const delivered = await scrapeUntil(
+      'order',
+      (e) => sumOf(e, 'orderflow_outbox_backlog') === 0 && sumOf(e, 'orderflow_letters_delivered_total') > sumOf(before, 'orderflow_letters_delivered_total'),
+    );
 
     assert.equal(paid.body.status, 'processing');
     assert.equal(sumOf(whileDown, 'orderflow_outbox_backlog'), 1);
