@@ -11,7 +11,8 @@ import { sendRaw } from '../support/raw-http.js';
 /**
  * Generated spellings of paths (percent-encodings, backslashes, dot segments, duplicate slashes, case,
  * `;` parameters, absolute form) sent byte for byte to each edge: none may reach a route of a service
- * that is not public. Behind the edge stand four recording servers, each routing as its service does.
+ * that is not public. Behind the edge stand five recording servers (the four services and web), each
+ * routing as the one it stands for does.
  */
 const segment = fc.oneof(
   fc.constantFrom('internal', 'Internal', 'INTERNAL', '%69nternal', '%49nternal', 'i%6eternal', '%69%6e%74%65%72%6e%61%6c'),

@@ -27,9 +27,13 @@ export interface NginxEdge {
   stop(): Promise<void>;
 }
 
+/** What the edge routes to: the four services and the storefront (web's Ingress). */
+export type EdgeUpstream = ServiceName | 'web';
+
 /**
- * Real nginx with deploy/nginx/orderflow.conf.template in front of the system's four services (not
- * the gateway), on a free port. Its error log goes to test-output/logs/nginx_<port>.log.
+ * Real nginx with deploy/nginx/orderflow.conf.template in front of the system's four services, and of
+ * the gateway for the storefront's `/` and `/assets/` (on one machine the gateway serves web/dist),
+ * on a free port. Its error log goes to test-output/logs/nginx_<port>.log.
  */
 export async function startNginxEdge(system: RunningSystem): Promise<NginxEdge> {
   const upstream = (service: ServiceName) => {
@@ -37,11 +41,17 @@ export async function startNginxEdge(system: RunningSystem): Promise<NginxEdge> 
     if (target === undefined) throw new Error(`the system runs no ${service}`);
     return new URL(target.url).host;
   };
-  return startNginxEdgeFor({ auth: upstream('auth'), billing: upstream('billing'), order: upstream('order'), notification: upstream('notification') });
+  return startNginxEdgeFor({
+    auth: upstream('auth'),
+    billing: upstream('billing'),
+    order: upstream('order'),
+    notification: upstream('notification'),
+    web: new URL(system.gatewayUrl).host,
+  });
 }
 
-/** The same nginx in front of any upstreams (`host:port` per service), e.g. one recording server. */
-export async function startNginxEdgeFor(upstreams: Record<ServiceName, string>): Promise<NginxEdge> {
+/** The same nginx in front of any upstreams (`host:port` each), e.g. recording servers or the images. */
+export async function startNginxEdgeFor(upstreams: Record<EdgeUpstream, string>): Promise<NginxEdge> {
   if (NGINX === undefined) throw new Error('nginx not installed: apt-get install nginx');
   const port = await findFreePort();
   const config = fillTemplate(await readFile(TEMPLATE, 'utf8'), {
@@ -50,6 +60,7 @@ export async function startNginxEdgeFor(upstreams: Record<ServiceName, string>):
     BILLING_UPSTREAM: upstreams.billing,
     ORDER_UPSTREAM: upstreams.order,
     NOTIFICATION_UPSTREAM: upstreams.notification,
+    WEB_UPSTREAM: upstreams.web,
   });
   return startNginx(port, () => config);
 }
@@ -102,6 +113,12 @@ function fillTemplate(template: string, values: Record<string, string>): string 
     if (!text.includes(placeholder)) throw new Error(`${TEMPLATE} has no ${placeholder}`);
     text = text.replaceAll(placeholder, value);
   }
+  const unfilled = text
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('#'))
+    .join('\n')
+    .match(/\$\{[A-Z_]+\}/);
+  if (unfilled !== null) throw new Error(`${TEMPLATE}: ${unfilled[0]} is left unfilled`);
   return text;
 }
 

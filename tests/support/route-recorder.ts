@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServiceName } from '@orderflow/stack';
+import type { EdgeUpstream } from './nginx.js';
 import { readPublicOperations } from './public-document.js';
 
 type Route = { method: string; url: string; isPublic: boolean };
@@ -9,6 +10,7 @@ const publicRoutesOf = (service: ServiceName): Route[] =>
   readPublicOperations()
     .filter((operation) => operation.service === service)
     .map((operation) => ({ method: operation.method, url: operation.path.replace('{id}', ':id'), isPublic: true }));
+const publicRoutes = (routes: string[][]): Route[] => routes.map(([method, url]) => ({ method: method!, url: url!, isPublic: true }));
 // The rest under every method: an edge that lets the path through has failed, whatever the verb.
 const privateRoutes = (urls: string[]): Route[] => urls.flatMap((url) => ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((method) => ({ method, url, isPublic: false })));
 const OPERATIONAL = ['/internal/*', '/health/*', '/metrics', '/docs', '/docs/*'];
@@ -18,7 +20,7 @@ const OPERATIONAL = ['/internal/*', '/health/*', '/metrics', '/docs', '/docs/*']
  * the services) would make of a path an edge sent it. The private ones are kept by hand beside the
  * services' routes; `isPublic` is what an edge may route to.
  */
-export const SERVICE_ROUTES: Record<ServiceName, Route[]> = {
+export const SERVICE_ROUTES: Record<EdgeUpstream, Route[]> = {
   auth: [
     ...publicRoutesOf('auth'),
     // Envoy's ext-auth form of /auth: called by the Gateway API edge itself, never routed for a client.
@@ -27,10 +29,12 @@ export const SERVICE_ROUTES: Record<ServiceName, Route[]> = {
   billing: [...publicRoutesOf('billing'), ...privateRoutes(OPERATIONAL)],
   order: [...publicRoutesOf('order'), ...privateRoutes(OPERATIONAL)],
   notification: [...publicRoutesOf('notification'), ...privateRoutes(OPERATIONAL)],
+  // The storefront's nginx (web/nginx.conf): the page, its bundle, and /health for the kubelet only.
+  web: [...publicRoutes([['GET', '/'], ['GET', '/assets/*']]), ...privateRoutes(['/health'])],
 };
 
 export interface RecordedRoute {
-  service: ServiceName;
+  service: EdgeUpstream;
   method: string;
   /** The route pattern the service's router matched, or undefined when none did. */
   route: string | undefined;
@@ -39,21 +43,22 @@ export interface RecordedRoute {
 
 export interface RouteRecorders {
   /** `host:port` of each stand-in service. */
-  hosts: Record<ServiceName, string>;
-  urls: Record<ServiceName, string>;
+  hosts: Record<EdgeUpstream, string>;
+  urls: Record<EdgeUpstream, string>;
   seen: RecordedRoute[];
   close(): Promise<void>;
 }
 
 /**
- * Four servers standing in for the services behind an edge: each routes like its service and records
- * which route each request reached. Auth's `GET /auth` says yes to everyone, as for a valid session.
+ * Five servers standing in for the services and the storefront behind an edge: each routes like the
+ * one it stands for and records which route each request reached. Auth's `GET /auth` says yes to
+ * everyone, as for a valid session.
  */
 export async function startRouteRecorders(): Promise<RouteRecorders> {
   const seen: RecordedRoute[] = [];
-  const apps: Partial<Record<ServiceName, FastifyInstance>> = {};
-  const hosts = {} as Record<ServiceName, string>;
-  for (const service of Object.keys(SERVICE_ROUTES) as ServiceName[]) {
+  const apps: Partial<Record<EdgeUpstream, FastifyInstance>> = {};
+  const hosts = {} as Record<EdgeUpstream, string>;
+  for (const service of Object.keys(SERVICE_ROUTES) as EdgeUpstream[]) {
     const app: FastifyInstance = Fastify({ logger: false });
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -79,7 +84,7 @@ export async function startRouteRecorders(): Promise<RouteRecorders> {
     hosts[service] = `127.0.0.1:${(app.server.address() as { port: number }).port}`;
     apps[service] = app;
   }
-  const urls = Object.fromEntries(Object.entries(hosts).map(([service, host]) => [service, `http://${host}`])) as Record<ServiceName, string>;
+  const urls = Object.fromEntries(Object.entries(hosts).map(([service, host]) => [service, `http://${host}`])) as Record<EdgeUpstream, string>;
   return { hosts, urls, seen, close: async () => void (await Promise.all(Object.values(apps).map((app) => app.close()))) };
 }
 
