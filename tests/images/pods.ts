@@ -120,7 +120,7 @@ export async function startPostgresStandIn(objects: KubeObject[], context: RunCo
 export async function planPods(objects: KubeObject[], images: Record<string, string>, postgres: PostgresStandIn, context: RunContext): Promise<{ pods: PlannedPod[]; addresses: ServiceAddress[] }> {
   const deployments = ofKind<IDeployment>(objects, 'Deployment');
   const reserved = new Set<number>();
-  const plans: (Omit<PlannedPod, 'initContainers' | 'containers'> & { initContainers: PlannedContainer[]; containers: PlannedContainer[] })[] = [];
+  const plans: PlannedPod[] = [];
 
   const imageOf = (container: IContainer, where: string) => {
     const image = images[container.image ?? ''];
