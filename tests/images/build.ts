@@ -13,9 +13,13 @@ export interface BuiltImage {
   steps: number;
 }
 
-/** The local name of an artifact's image, e.g. auth -> localhost/orderflow/auth:ci. */
-export function localTag(image: string): string {
-  return `localhost/orderflow/${image}:ci`;
+/**
+ * The local name of an artifact's image for one run, e.g. auth -> localhost/orderflow/auth:ci-1a2b3c:
+ * two runs on one machine (two checkouts) never run each other's build. The run removes the name at
+ * its end; the image stays in the layer cache for the next build.
+ */
+export function localTag(image: string, runId: string): string {
+  return `localhost/orderflow/${image}:ci-${runId}`;
 }
 
 /**
@@ -23,7 +27,7 @@ export function localTag(image: string): string {
  * context, its buildArgs and target, the base-image ARGs pointed at the stand-ins, the layer cache on.
  * `standIns` maps a registry image's repository (node, nginxinc/nginx-unprivileged) to a local image.
  */
-export async function buildArtifact(engine: Engine, artifact: Artifact, standIns: Map<string, string>, logDir: string): Promise<BuiltImage> {
+export async function buildArtifact(engine: Engine, artifact: Artifact, standIns: Map<string, string>, runId: string, logDir: string): Promise<BuiltImage> {
   const dockerfilePath = path.join(artifact.context, artifact.dockerfile);
   const baseArgs = listBaseImageArgs(readDockerfile(artifact), dockerfilePath);
   const buildArgs = { ...artifact.buildArgs };
@@ -33,7 +37,7 @@ export async function buildArtifact(engine: Engine, artifact: Artifact, standIns
     if (standIn === undefined) throw new Error(`${dockerfilePath}: ARG ${arg}=${defaultImage} has no stand-in here, and no registry image can be pulled`);
     buildArgs[arg] = standIn;
   }
-  const tag = localTag(artifact.image);
+  const tag = localTag(artifact.image, runId);
   const args = ['bud', '--isolation', 'chroot', '--layers', '--force-rm', '--network', 'host', '--pull=never', '-f', path.join(repoRoot, dockerfilePath), '-t', tag];
   for (const [name, value] of Object.entries(buildArgs)) args.push('--build-arg', `${name}=${value}`);
   if (artifact.target !== undefined) args.push('--target', artifact.target);

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { repoRoot } from '@orderflow/stack';
 import { renderOverlay } from '../deploy/manifests.js';
 import { ensureDebianBase, ensureNginxBase, ensureNodeBase, newestNodeRelease } from './base-images.js';
-import { buildArtifact, formatMegabytes, localTag, repositoryOf, type BuiltImage } from './build.js';
+import { buildArtifact, formatMegabytes, repositoryOf, type BuiltImage } from './build.js';
 import { createEngine, type Engine } from './engine.js';
 import type { PodsRun } from './run-pods.js';
 import { listBaseImageArgs, nodeMajorOf, readArtifacts, readDockerfile } from './skaffold.js';
@@ -106,7 +106,8 @@ try {
   for (const artifact of artifacts) {
     built.push(
       await step(`build ${artifact.image} (${artifact.dockerfile})`, async () => {
-        const image = await buildArtifact(images, artifact, standIns, logDir);
+        const image = await buildArtifact(images, artifact, standIns, runId, logDir);
+        cleanup.defer(`the name ${image.tag}`, () => images.podmanOrThrow(['untag', image.tag]));
         const cache = image.cachedSteps === image.steps ? 'every step from the cache' : `${image.cachedSteps} of ${image.steps} steps from the cache`;
         console.log(`   ${image.tag}: ${formatMegabytes(image.bytes)}, ${seconds(image.seconds * 1000)} s (${cache})`);
         return image;
@@ -117,7 +118,7 @@ try {
   for (const image of built) console.log(`   ${image.artifact.image.padEnd(15)} ${formatMegabytes(image.bytes).padStart(7)}  ${seconds(image.seconds * 1000).padStart(5)} s`);
   console.log(`   all ${built.length}: ${seconds(built.reduce((sum, image) => sum + image.seconds, 0) * 1000)} s`);
 
-  const podsRun: PodsRun = { runId, label, workDir, logDir, images: Object.fromEntries(artifacts.map((a) => [a.image, localTag(a.image)])), objects };
+  const podsRun: PodsRun = { runId, label, workDir, logDir, images: Object.fromEntries(built.map((b) => [b.artifact.image, b.tag])), objects };
   const stateFile = path.join(workDir, 'pods-run.json');
   await writeFile(stateFile, JSON.stringify(podsRun));
   console.log("== images: run the pods in a network namespace of their own (unshare --net), each step below");
