@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { CpuProbe, CpuUsage } from './cpu.js';
+import { sleep } from './progress.js';
 
 /** Where a phase reads the machine: CPU per process, and commits in the system's databases. */
 export interface Probes {
@@ -22,7 +23,7 @@ export function createMeasurementWindow(probes: Probes) {
   let openedAt = Number.POSITIVE_INFINITY;
   let closedAt = Number.POSITIVE_INFINITY;
   let start: { cpu: ReturnType<CpuProbe['sample']>; commits: number | null } | undefined;
-  return {
+  const window = {
     isOpen: (at: number) => at >= openedAt && at <= closedAt,
     get openedAt() {
       return openedAt;
@@ -42,5 +43,13 @@ export function createMeasurementWindow(probes: Probes) {
         commits: commits === null || start.commits === null ? null : commits - start.commits,
       };
     },
+    /** Waits out the warmup while the load runs, then opens the window for `durationS` seconds. */
+    async measure(timing: { warmupS: number; durationS: number }): Promise<WindowReading> {
+      await sleep(timing.warmupS * 1000);
+      await window.open();
+      await sleep(timing.durationS * 1000);
+      return window.close();
+    },
   };
+  return window;
 }

@@ -68,10 +68,7 @@ export async function runBareLoad(
   });
   let reading;
   try {
-    await sleep(timing.warmupS * 1000);
-    await window.open();
-    await sleep(timing.durationS * 1000);
-    reading = await window.close();
+    reading = await window.measure(timing);
   } finally {
     isRunning = false;
     await Promise.all(loops);

@@ -75,10 +75,7 @@ export async function runDatabaseBoundPhase(
   });
   let reading;
   try {
-    await sleep(options.warmupS * 1000);
-    await window.open();
-    await sleep(options.durationS * 1000);
-    reading = await window.close();
+    reading = await window.measure(options);
   } finally {
     isRunning = false;
     await Promise.all(loops);

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { createFlowRecorder, summariseFlowPhase, type FlowPhaseResult } from '../flow-recorder.js';
 import type { BenchUser, GatewayClient } from '../gateway-client.js';
 import { createMeasurementWindow, type Probes } from '../measurement-window.js';
-import { formatRate, sleep, startProgress } from '../progress.js';
+import { formatRate, startProgress } from '../progress.js';
 
 /**
  * Phase 2: a closed loop, every user repeating the cycle as fast as answers come back. Throughput is
@@ -30,10 +30,7 @@ export async function runSaturationPhase(
   });
   let reading;
   try {
-    await sleep(timing.warmupS * 1000);
-    await window.open();
-    await sleep(timing.durationS * 1000);
-    reading = await window.close();
+    reading = await window.measure(timing);
   } finally {
     isRunning = false;
     await Promise.all(loops);
