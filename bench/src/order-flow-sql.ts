@@ -133,11 +133,10 @@ export async function runFlowCycle(db: FlowConnections, user: FlowUser, delivere
   const decision = await createPaymentsStore(db.billing).decidePayment(created.id, user.id, PRICE_MINOR);
   if (decision.status !== 'succeeded') throw new Error('bound: the payment was declined');
   const letter = { orderId: created.id, userId: user.id, email: user.email, event: 'order.processing', message: `Order #${created.id} Processing: ${PRICE_MINOR / 100} paid.` };
-  const [settled] = await Promise.all([
-    orders.settlePending(created.id, { status: 'processing', billingStatus: 'OK', billingReason: null, event: letter.event, message: letter.message }),
-    letters.storeLetter({ deliveryId: `order-${created.id}-${letter.event}`, ...letter }),
-  ]);
+  // The outcome commits before the letter is delivered (letters.ts recordOutcome).
+  const settled = await orders.recordOutcome(created.id, { from: 'pending', to: 'processing', payment: { status: 'succeeded', reason: null } }, { event: letter.event, message: letter.message });
   if (settled === null) throw new Error('bound: the order was not settled');
+  await letters.storeLetter({ deliveryId: `order-${created.id}-${letter.event}`, ...letter });
   deliveredMarks.add(settled.letter.id);
 
   // GET /billing/current

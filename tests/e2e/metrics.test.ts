@@ -59,8 +59,8 @@ describe('/metrics of every process', () => {
     const order = moved(orderBefore, orderAfter);
     const billing = moved(billingBefore, billingAfter);
     assert.equal(order('orderflow_orders_created_total'), 2);
-    assert.equal(order('orderflow_payments_total', { billing_status: 'OK' }), 1);
-    assert.equal(order('orderflow_payments_total', { billing_status: 'ERROR' }), 1);
+    assert.equal(order('orderflow_payments_total', { status: 'succeeded' }), 1);
+    assert.equal(order('orderflow_payments_total', { status: 'declined' }), 1);
     assert.equal(order('orderflow_refunds_total'), 1);
     assert.equal(order('orderflow_letters_delivered_total'), 3, 'Processing, Failed and Cancelled letters');
     assert.equal(order('orderflow_letter_delivery_failures_total'), 0);
@@ -107,7 +107,7 @@ describe('/metrics of every process', () => {
     assert.equal(sumOf(whilePending, 'orderflow_orders_pending'), 1);
     const order = moved(before, settled);
     assert.equal(order('orderflow_recovery_actions_total', { action: 'payment' }), 1);
-    assert.equal(order('orderflow_payments_total', { billing_status: 'OK' }), 1);
+    assert.equal(order('orderflow_payments_total', { status: 'succeeded' }), 1);
     assert.equal(sumOf(settled, 'orderflow_orders_pending'), 0);
     assert.equal((await api.call('GET', `/order/${created.body.id}`)).body.status, 'processing');
   });

@@ -1,8 +1,9 @@
 import { Counter, type Registry } from 'prom-client';
+import type { PaymentStatus } from './store/payments.store.js';
 
 /** What billing counts for the dashboards; each call is one decision recorded, never a replay. */
 export interface BillingMetrics {
-  paymentDecided(status: 'succeeded' | 'declined'): void;
+  paymentDecided(status: PaymentStatus): void;
   paymentRefunded(): void;
 }
 

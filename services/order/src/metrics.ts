@@ -13,7 +13,7 @@ import type { OrderMetrics } from './domain/deps.js';
 export function createOrderMetrics(registry: Registry, db: Queryable): OrderMetrics {
   const registers = [registry];
   const created = new Counter({ name: 'orderflow_orders_created_total', help: 'Orders created.', registers });
-  const payments = new Counter({ name: 'orderflow_payments_total', help: 'Payments settled on orders, by billing outcome (OK or ERROR).', labelNames: ['billing_status'], registers });
+  const payments = new Counter({ name: 'orderflow_payments_total', help: "Payments settled on orders, by billing's decision (succeeded or declined).", labelNames: ['status'], registers });
   const refunds = new Counter({ name: 'orderflow_refunds_total', help: 'Paid orders cancelled with their payment refunded.', registers });
   const delivered = new Counter({ name: 'orderflow_letters_delivered_total', help: 'Letters delivered to notification and marked delivered in the outbox.', registers });
   const failures = new Counter({ name: 'orderflow_letter_delivery_failures_total', help: 'Letter deliveries that failed; the letter stays in the outbox and is retried.', registers });
@@ -36,12 +36,12 @@ export function createOrderMetrics(registry: Registry, db: Queryable): OrderMetr
   });
 
   // Labelled series start at 0, so the first payment of a kind shows as an increase, not a new series.
-  for (const status of ['OK', 'ERROR']) payments.labels(status).inc(0);
+  for (const status of ['succeeded', 'declined']) payments.labels(status).inc(0);
   for (const action of ['payment', 'refund']) recoveries.labels(action).inc(0);
 
   return {
     orderCreated: () => created.inc(),
-    paymentSettled: (billingStatus) => payments.labels(billingStatus).inc(),
+    paymentSettled: (status) => payments.labels(status).inc(),
     orderRefunded: () => refunds.inc(),
     lettersDelivered: (count) => delivered.inc(count),
     letterDeliveryFailed: () => failures.inc(),

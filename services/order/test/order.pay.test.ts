@@ -23,6 +23,8 @@ describe('PUT /order/:id/pay', () => {
     assert.equal(response.statusCode, 200);
     assert.equal(response.json().status, 'processing');
     assert.deepEqual(response.json().billing, { status: 'OK' });
+    const { rows } = await context.database.pool.query('SELECT payment_status FROM orders WHERE id = $1', [orderId]);
+    assert.equal(rows[0].payment_status, 'succeeded', "stored in billing's words; OK is only the public API's spelling");
     const letters = await readOutboxOnceDelivered(context, orderId);
     assert.equal(letters.length, 1);
     assert.match(letters[0]!.message, new RegExp(`#${orderId} Processing`));
@@ -132,5 +134,43 @@ describe('PUT /order/:id/pay', () => {
     const letters = await readOutboxOnceDelivered(context, orderId);
     assert.equal(letters.length, 1);
     assert.notEqual(letters[0]!.delivered_at, null);
+  });
+
+  test("when the buyer has no billing account yet, then 409, nothing is failed or announced, and the order is paid once the account exists", async () => {
+    const { userId, headers } = await newCustomer();
+    const orderId = await createOrderFor(context, headers, 10);
+    context.billing.respondWith((call) => ((call.body as { user_id: number }).user_id === userId ? { status: 404, body: { code: 'billing.account_not_found' } } : context.fakeBilling.handle(call)));
+
+    const response = await pay(orderId, headers);
+
+    assert.equal(response.statusCode, 409);
+    assert.equal(response.json().code, 'billing.account_not_found');
+    const order = await context.app.inject({ method: 'GET', url: `/order/${orderId}`, headers });
+    assert.equal(order.json().status, 'pending');
+    assert.equal(order.json().billing, null);
+    assert.deepEqual(await readOutbox(context, orderId), []);
+    context.billing.respondWith(context.fakeBilling.handle);
+    await recoverUnsettledOrders(context.deps, 0);
+    const paid = await context.app.inject({ method: 'GET', url: `/order/${orderId}`, headers });
+    assert.equal(paid.json().status, 'processing');
+    assert.equal((await readOutbox(context, orderId)).length, 1);
+  });
+
+  test('when the outcome cannot be recorded, then no letter is sent (a letter announces only what is recorded), and the recovery loop records and sends it', async () => {
+    const { headers } = await newCustomer();
+    const orderId = await createOrderFor(context, headers, 10);
+    const lettersSent = () => context.notification.calls.filter((c) => (c.body as { order_id: number }).order_id === orderId).length;
+    await context.database.pool.query(`ALTER TABLE outbox ADD CONSTRAINT refuse_order_${orderId} CHECK (order_id <> ${orderId}) NOT VALID`);
+
+    const response = await pay(orderId, headers);
+
+    await context.database.pool.query(`ALTER TABLE outbox DROP CONSTRAINT refuse_order_${orderId}`);
+    assert.equal(response.statusCode, 500);
+    assert.equal(lettersSent(), 0);
+    const order = await context.app.inject({ method: 'GET', url: `/order/${orderId}`, headers });
+    assert.equal(order.json().status, 'pending');
+    await recoverUnsettledOrders(context.deps, 0);
+    assert.equal((await readOutboxOnceDelivered(context, orderId)).length, 1);
+    assert.equal(lettersSent(), 1);
   });
 });

@@ -1,11 +1,15 @@
 import { parseBigint } from '@orderflow/money';
 import type { Queryable } from '@orderflow/db';
 
+/** The one vocabulary of a payment's outcome, in billing, in order and on the internal API. */
+export type PaymentStatus = 'succeeded' | 'declined';
+
+/** The first, final decision on an order's payment (order's client reads the same shape). */
 export interface PaymentDecision {
   orderId: number;
   userId: number;
   amountMinor: number;
-  status: 'succeeded' | 'declined';
+  status: PaymentStatus;
   reason: string | null;
 }
 
@@ -13,7 +17,7 @@ interface DecisionRow {
   order_id: string;
   user_id: string;
   amount_minor: string;
-  status: 'succeeded' | 'declined';
+  status: PaymentStatus;
   reason: string | null;
 }
 

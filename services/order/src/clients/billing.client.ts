@@ -1,8 +1,22 @@
 import type { PeerClient } from '@orderflow/http-client';
-import { Problem } from '@orderflow/kit';
+import { conflict, Problem } from '@orderflow/kit';
+import type { PaymentStatus } from '../store/orders.store.js';
 
+/** Billing's final decision on an order's payment: the same name and shape as billing's own. */
 export interface PaymentDecision {
-  status: 'succeeded' | 'declined';
+  orderId: number;
+  userId: number;
+  amountMinor: number;
+  status: PaymentStatus;
+  /** Why it was declined (`insufficient_funds`); null when it succeeded. */
+  reason: string | null;
+}
+
+interface PaymentDecisionJson {
+  order_id: number;
+  user_id: number;
+  amount_minor: number;
+  status: PaymentStatus;
   reason: string | null;
 }
 
@@ -20,16 +34,23 @@ function unexpected(status: number, action: string): Problem {
 export function createBillingClient(peer: PeerClient): BillingClient {
   return {
     async payForOrder(orderId, userId, amountMinor, requestId) {
-      const response = await peer.request<PaymentDecision & { code?: string }>({
+      const response = await peer.request<PaymentDecisionJson>({
         method: 'POST',
         path: '/internal/payments',
         body: { order_id: orderId, user_id: userId, amount_minor: amountMinor },
         idempotent: true,
         requestId,
       });
-      if (response.status === 200) return { status: response.body.status, reason: response.body.reason };
-      // No account means nothing to charge: the order fails like any refused payment.
-      if (response.status === 404) return { status: 'declined', reason: 'account_not_found' };
+      if (response.status === 200) {
+        const body = response.body;
+        return { orderId: body.order_id, userId: body.user_id, amountMinor: body.amount_minor, status: body.status, reason: body.reason };
+      }
+      // Billing decided nothing and charged nothing: the buyer's account is not open yet (auth opens
+      // it at registration, and a retry or a later login finishes that). Not a decline, so the order
+      // is not failed: it stays pending and a retry or the recovery loop pays it once the account exists.
+      if (response.status === 404) {
+        throw conflict('billing.account_not_found', `User ${userId} has no billing account yet; order ${orderId} is paid once it is open.`);
+      }
       throw unexpected(response.status, `the payment of order ${orderId}`);
     },
 

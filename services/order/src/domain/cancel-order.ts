@@ -1,7 +1,6 @@
-import { withTransaction } from '@orderflow/db';
 import { conflict } from '@orderflow/kit';
 import { createOrdersStore, type Order } from '../store/orders.store.js';
-import { addLetter, sendLetterNow } from './letters.js';
+import { recordOutcome } from './letters.js';
 import { orderNotFound } from './pay-order.js';
 import type { OrderDeps } from './deps.js';
 
@@ -45,13 +44,7 @@ export async function refundAndCancel(deps: OrderDeps, order: Order, requestId?:
 }
 
 async function recordCancellation(deps: OrderDeps, order: Order, from: 'new' | 'cancelling', refundedMinor: number | undefined, requestId?: string): Promise<Order | null> {
-  const recorded = await withTransaction(deps.db, async (client) => {
-    const cancelled = await createOrdersStore(client).transition(order.id, from, 'cancelled', { ownerId: order.userId, refundedMinor });
-    if (cancelled === null) return null;
-    return { order: cancelled, letter: await addLetter(client, cancelled, 'order.cancelled') };
-  });
-  if (recorded === null) return null;
-  if (refundedMinor !== undefined) deps.metrics.orderRefunded();
-  await sendLetterNow(deps, recorded.letter, requestId);
-  return recorded.order;
+  const cancelled = await recordOutcome(deps, order, { from, to: 'cancelled', refundedMinor }, requestId);
+  if (cancelled !== null && refundedMinor !== undefined) deps.metrics.orderRefunded();
+  return cancelled;
 }

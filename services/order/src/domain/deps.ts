@@ -2,6 +2,7 @@ import type { Pool } from '@orderflow/db';
 import type { BillingClient } from '../clients/billing.client.js';
 import type { NotificationClient } from '../clients/notification.client.js';
 import type { DeliveredMarks } from '../store/delivered-marks.js';
+import type { PaymentStatus } from '../store/orders.store.js';
 
 export interface Logger {
   warn(object: object, message: string): void;
@@ -11,7 +12,7 @@ export interface Logger {
 /** What the flow counts for the dashboards (see metrics.ts); each call is one recorded change. */
 export interface OrderMetrics {
   orderCreated(): void;
-  paymentSettled(billingStatus: 'OK' | 'ERROR'): void;
+  paymentSettled(status: PaymentStatus): void;
   orderRefunded(): void;
   lettersDelivered(count: number): void;
   letterDeliveryFailed(): void;

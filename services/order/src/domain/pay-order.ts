@@ -1,7 +1,7 @@
 import { conflict, notFound } from '@orderflow/kit';
 import { createOrdersStore, type Order } from '../store/orders.store.js';
 import type { PaymentDecision } from '../clients/billing.client.js';
-import { composeLetter, deliverLetterNow, markDeliveredLater } from './letters.js';
+import { recordOutcome } from './letters.js';
 import type { OrderDeps } from './deps.js';
 
 export const orderNotFound = (orderId: number) => notFound('order.not_found', `Order ${orderId} does not exist.`);
@@ -10,12 +10,13 @@ export const orderNotFound = (orderId: number) => notFound('order.not_found', `O
  * Pays an order, safely under retries, double clicks and crashes:
  * 1. claim it (new → pending) so the intent is durable before any money moves;
  * 2. ask billing to charge, with the order id as the idempotency key;
- * 3. record the outcome and its letter in one transaction (pending → processing | failed);
- * 4. deliver the letter.
+ * 3. record billing's decision and its letter in one transaction (pending → processing | failed),
+ *    then deliver the letter (recordOutcome).
  * A request that finds the order pending joins the payment in flight: billing answers it the same
  * decision and only one of them records it. A request that finds it settled returns the outcome.
- * If billing is unreachable the caller gets 503 and the order stays pending: a retry, or the
- * recovery loop, completes it with the same key.
+ * If billing cannot decide yet, the order stays pending and a retry, or the recovery loop, completes
+ * it with the same key: billing unreachable (503), or the buyer's account not open yet (409
+ * `billing.account_not_found`, see clients/billing.client.ts).
  */
 export async function payOrder(deps: OrderDeps, orderId: number, userId: number, email: string, requestId?: string): Promise<Order> {
   const orders = createOrdersStore(deps.db);
@@ -32,32 +33,18 @@ export async function payOrder(deps: OrderDeps, orderId: number, userId: number,
   return settlePayment(deps, order, decision, requestId);
 }
 
-/**
- * Records billing's decision on a pending order, once, with its letter; returns the order as it ends.
- * The letter goes to notification while the outcome commits, not after: billing's decision is final,
- * so the outcome the letter announces is settled already, and its delivery id (order and outcome) makes
- * any later delivery of the same letter a no-op. If the commit fails, the order stays pending and the
- * recovery loop records the same outcome.
- */
+/** Records billing's decision on a pending order, once, with its letter; returns the order as it ends. */
 export async function settlePayment(deps: OrderDeps, order: Order, decision: PaymentDecision, requestId?: string): Promise<Order> {
-  const isPaid = decision.status === 'succeeded';
-  const event = isPaid ? 'order.processing' : 'order.failed';
-  const message = composeLetter({ ...order, billingReason: decision.reason }, event);
-  const [settled, isDelivered] = await Promise.all([
-    createOrdersStore(deps.db).settlePending(order.id, {
-      status: isPaid ? 'processing' : 'failed',
-      billingStatus: isPaid ? 'OK' : 'ERROR',
-      billingReason: decision.reason,
-      event,
-      message,
-    }),
-    deliverLetterNow(deps, { orderId: order.id, userId: order.userId, email: order.email, event, message }, requestId),
-  ]);
+  const settled = await recordOutcome(
+    deps,
+    order,
+    { from: 'pending', to: decision.status === 'succeeded' ? 'processing' : 'failed', payment: { status: decision.status, reason: decision.reason } },
+    requestId,
+  );
   if (settled === null) {
     // A racing request or the recovery loop recorded it first (and wrote and delivers the letter).
     return (await createOrdersStore(deps.db).findOrderOfUser(order.id, order.userId)) ?? order;
   }
-  deps.metrics.paymentSettled(isPaid ? 'OK' : 'ERROR');
-  if (isDelivered) markDeliveredLater(deps, settled.letter.id);
-  return settled.order;
+  deps.metrics.paymentSettled(decision.status);
+  return settled;
 }

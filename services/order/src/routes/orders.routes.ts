@@ -3,7 +3,7 @@ import { fromMinorUnits, MAX_AMOUNT } from '@orderflow/money';
 import { boundsOf, ID_PATTERN, PAGE_PROBLEMS, PageQuerySchema, problemResponses, PageSchema, readAmountField, readPage, replyWithPage, requireIdentity, type ServiceApp } from '@orderflow/kit';
 import type { Queryable } from '@orderflow/db';
 import { IDEMPOTENCY_PROBLEMS, IdempotencyKeyHeadersSchema, readIdempotencyKey, respondIdempotently } from '@orderflow/idempotency';
-import { createOrdersStore, type Order } from '../store/orders.store.js';
+import { createOrdersStore, type Order, type PaymentStatus } from '../store/orders.store.js';
 import { createOrder } from '../domain/create-order.js';
 import { orderNotFound, payOrder } from '../domain/pay-order.js';
 import { cancelOrder } from '../domain/cancel-order.js';
@@ -28,13 +28,19 @@ const CreateBodySchema = Type.Object(
 );
 const OrderParamsSchema = Type.Object({ id: Type.String({ pattern: ID_PATTERN, description: 'Order id' }) });
 
+/**
+ * The seed's public spelling of billing's decision. Only here, at the edge of the public API: inside
+ * the system, in the database and on the internal API a payment succeeded or was declined.
+ */
+const PUBLIC_BILLING_STATUS: Record<PaymentStatus, 'OK' | 'ERROR'> = { succeeded: 'OK', declined: 'ERROR' };
+
 function toOrderJson(order: Order) {
   return {
     id: order.id,
     user_id: order.userId,
     price: fromMinorUnits(order.priceMinor),
     status: order.status,
-    billing: order.billingStatus === null ? null : { status: order.billingStatus, ...(order.billingReason === null ? {} : { reason: order.billingReason }) },
+    billing: order.paymentStatus === null ? null : { status: PUBLIC_BILLING_STATUS[order.paymentStatus], ...(order.paymentReason === null ? {} : { reason: order.paymentReason }) },
     refunded: order.refundedMinor === null ? null : fromMinorUnits(order.refundedMinor),
     created_at: order.createdAt.toISOString(),
     updated_at: order.updatedAt.toISOString(),
@@ -91,7 +97,7 @@ export function registerOrderRoutes(app: ServiceApp, deps: OrderDeps): void {
         params: OrderParamsSchema,
         response: {
           200: OrderSchema,
-          ...problemResponses({ 404: ['order.not_found'], 409: ['order.not_payable'], 502: ['billing.unexpected_response'], 503: ['peer.unavailable'] }),
+          ...problemResponses({ 404: ['order.not_found'], 409: ['order.not_payable', 'billing.account_not_found'], 502: ['billing.unexpected_response'], 503: ['peer.unavailable'] }),
         },
       },
     },

@@ -4,14 +4,18 @@ import type { PageBounds } from '@orderflow/kit';
 import type { OutboxLetter } from './outbox.store.js';
 
 export type OrderStatus = 'new' | 'pending' | 'processing' | 'failed' | 'cancelling' | 'cancelled';
+/** The statuses a letter announces, each recorded with its letter (recordOutcome). */
+export type OutcomeStatus = 'processing' | 'failed' | 'cancelled';
+/** Billing's decision on the order's payment, in billing's words (clients/billing.client.ts). */
+export type PaymentStatus = 'succeeded' | 'declined';
 
 export interface Order {
   id: number;
   userId: number;
   priceMinor: number;
   status: OrderStatus;
-  billingStatus: 'OK' | 'ERROR' | null;
-  billingReason: string | null;
+  paymentStatus: PaymentStatus | null;
+  paymentReason: string | null;
   refundedMinor: number | null;
   email: string;
   createdAt: Date;
@@ -23,8 +27,8 @@ interface OrderRow {
   user_id: string;
   price_minor: string;
   status: OrderStatus;
-  billing_status: 'OK' | 'ERROR' | null;
-  billing_reason: string | null;
+  payment_status: PaymentStatus | null;
+  payment_reason: string | null;
   refunded_minor: string | null;
   email: string;
   created_at: Date;
@@ -37,8 +41,8 @@ export function toOrder(row: OrderRow): Order {
     userId: parseBigint(row.user_id),
     priceMinor: parseBigint(row.price_minor),
     status: row.status,
-    billingStatus: row.billing_status,
-    billingReason: row.billing_reason,
+    paymentStatus: row.payment_status,
+    paymentReason: row.payment_reason,
     refundedMinor: row.refunded_minor === null ? null : parseBigint(row.refunded_minor),
     email: row.email,
     createdAt: row.created_at,
@@ -79,26 +83,16 @@ export function createOrdersStore(db: Queryable) {
 
     /**
      * Moves an order from one status to the next, only if it is still in the expected one. The
-     * conditional UPDATE is the lock: of two racing requests exactly one gets the row back.
+     * conditional UPDATE is the lock: of two racing requests exactly one gets the row back. For the
+     * steps no letter announces (the claim new → pending, processing → cancelling).
      */
-    transition(
-      orderId: number,
-      from: OrderStatus,
-      to: OrderStatus,
-      changes: { ownerId?: number; billingStatus?: 'OK' | 'ERROR'; billingReason?: string | null; refundedMinor?: number; email?: string } = {},
-    ): Promise<Order | null> {
+    transition(orderId: number, from: OrderStatus, to: 'pending' | 'cancelling', changes: { ownerId?: number; email?: string } = {}): Promise<Order | null> {
       return one(
         'orders.transition',
-        `UPDATE orders
-            SET status = $3,
-                billing_status = coalesce($4, billing_status),
-                billing_reason = CASE WHEN $4::text IS NULL THEN billing_reason ELSE $5 END,
-                refunded_minor = coalesce($6, refunded_minor),
-                email = coalesce($7, email),
-                updated_at = now()
-          WHERE id = $1 AND status = $2 AND ($8::bigint IS NULL OR user_id = $8)
+        `UPDATE orders SET status = $3, email = coalesce($4, email), updated_at = now()
+          WHERE id = $1 AND status = $2 AND ($5::bigint IS NULL OR user_id = $5)
           RETURNING *`,
-        [orderId, from, to, changes.billingStatus ?? null, changes.billingReason ?? null, changes.refundedMinor ?? null, changes.email ?? null, changes.ownerId ?? null],
+        [orderId, from, to, changes.email ?? null, changes.ownerId ?? null],
       );
     },
 
@@ -109,34 +103,41 @@ export function createOrdersStore(db: Queryable) {
     },
 
     /**
-     * Records billing's decision on a pending order and writes its letter to the outbox, in one
-     * statement and so one transaction: the outcome never exists without its letter. Null when the
-     * order is no longer pending (a racing request or the recovery loop recorded it first).
+     * Records an outcome (`from` → processing | failed | cancelled, with billing's decision or the
+     * refund) and writes its letter to the outbox, in one statement and so one transaction and one
+     * round trip: an outcome never exists without its letter. Null when the order is no longer in
+     * `from` (a racing request or the recovery loop recorded it first, with the same letter).
      */
-    async settlePending(
+    async recordOutcome(
       orderId: number,
-      outcome: { status: 'processing' | 'failed'; billingStatus: 'OK' | 'ERROR'; billingReason: string | null; event: string; message: string },
+      outcome: { from: OrderStatus; to: OutcomeStatus; payment?: { status: PaymentStatus; reason: string | null }; refundedMinor?: number },
+      letter: { event: string; message: string },
     ): Promise<{ order: Order; letter: OutboxLetter } | null> {
       const { rows } = await db.query<OrderRow & { outbox_id: string; attempts: number }>({
-        name: 'orders.settle_pending',
-        text: `WITH settled AS (
-                 UPDATE orders SET status = $2, billing_status = $3, billing_reason = $4, updated_at = now()
-                  WHERE id = $1 AND status = 'pending'
+        name: 'orders.record_outcome',
+        text: `WITH recorded AS (
+                 UPDATE orders
+                    SET status = $3,
+                        payment_status = coalesce($4, payment_status),
+                        payment_reason = CASE WHEN $4::text IS NULL THEN payment_reason ELSE $5 END,
+                        refunded_minor = coalesce($6, refunded_minor),
+                        updated_at = now()
+                  WHERE id = $1 AND status = $2
                  RETURNING *
                ), letter AS (
                  INSERT INTO outbox (order_id, user_id, email, event, message)
-                 SELECT id, user_id, email, $5, $6 FROM settled
+                 SELECT id, user_id, email, $7, $8 FROM recorded
                  RETURNING id AS outbox_id, attempts
                )
-               SELECT settled.*, letter.outbox_id, letter.attempts FROM settled CROSS JOIN letter`,
-        values: [orderId, outcome.status, outcome.billingStatus, outcome.billingReason, outcome.event, outcome.message],
+               SELECT recorded.*, letter.outbox_id, letter.attempts FROM recorded CROSS JOIN letter`,
+        values: [orderId, outcome.from, outcome.to, outcome.payment?.status ?? null, outcome.payment?.reason ?? null, outcome.refundedMinor ?? null, letter.event, letter.message],
       });
       const row = rows[0];
       if (row === undefined) return null;
       const order = toOrder(row);
       return {
         order,
-        letter: { id: parseBigint(row.outbox_id), orderId: order.id, userId: order.userId, email: order.email, event: outcome.event, message: outcome.message, attempts: row.attempts },
+        letter: { id: parseBigint(row.outbox_id), orderId: order.id, userId: order.userId, email: order.email, event: letter.event, message: letter.message, attempts: row.attempts },
       };
     },
 

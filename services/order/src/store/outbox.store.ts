@@ -35,15 +35,6 @@ function toLetter(row: OutboxRow): OutboxLetter {
 
 export function createOutboxStore(db: Queryable) {
   return {
-    /** Call inside the transaction that records the outcome the letter announces. */
-    async addLetter(letter: Omit<OutboxLetter, 'id' | 'attempts'>): Promise<OutboxLetter> {
-      const { rows } = await db.query<OutboxRow>(
-        `INSERT INTO outbox (order_id, user_id, email, event, message) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-        [letter.orderId, letter.userId, letter.email, letter.event, letter.message],
-      );
-      return toLetter(rows[0]!);
-    },
-
     /** How many of them it marked: one already marked was delivered twice (the request and the loop). */
     async markDelivered(ids: number[]): Promise<number> {
       const { rowCount } = await db.query({ name: 'outbox.mark_delivered', text: 'UPDATE outbox SET delivered_at = now() WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL', values: [ids] });
