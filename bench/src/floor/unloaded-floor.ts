@@ -11,12 +11,12 @@ import { sleep } from '../progress.js';
 
 /**
  * The critical path of PUT /order/:id/pay (services/order/src/domain/pay-order.ts): client → gateway,
- * gateway → order, order → billing (payForOrder), order → notification (deliverLetterNow, which
- * runs beside the settle, so it adds an exchange but no sequential commit).
+ * gateway → order, order → billing (payForOrder), order → notification (deliverLetter, after the
+ * settle has committed).
  */
 export const PAY_HTTP_EXCHANGES = 4;
-/** Its commits one after the other: the claim new → pending, billing's payment, the settle pending → processing. */
-export const PAY_SEQUENTIAL_COMMITS = 3;
+/** Its commits one after the other: the claim new → pending, billing's payment, the settle pending → processing, the letter in notification. */
+export const PAY_SEQUENTIAL_COMMITS = 4;
 
 /** Apart enough that each sample meets an idle machine, not the tail of the one before. */
 const SAMPLE_GAP_MS = 10;
