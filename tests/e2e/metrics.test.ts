@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot, type RunningSystem, type ServiceProcess } from '@orderflow/stack';
 import { bootTestSystem, createApiClient, randomLogin } from '../support/system.js';
-import { exposedNames, scrape, sumOf, type Exposition } from '../support/prometheus.js';
+import { exposedNames, scrape, sumOf, type Exposition, type Sample } from '../support/prometheus.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -139,7 +139,12 @@ describe('/metrics of every process', () => {
   test('when the Grafana dashboard is loaded, then every query names a metric some process exposes, and the flow has its panels', async () => {
     const dashboard = JSON.parse(await readFile(path.join(repoRoot, 'deploy', 'grafana', 'orderflow-dashboard.json'), 'utf8')) as GrafanaDashboard;
     const exposed = new Set<string>();
-    for (const process of system.processes) for (const name of exposedNames(await scrape(process.metricsUrl))) exposed.add(name);
+    const samples: Sample[] = [];
+    for (const process of system.processes) {
+      const exposition = await scrape(process.metricsUrl);
+      for (const name of exposedNames(exposition)) exposed.add(name);
+      samples.push(...exposition.samples);
+    }
 
     const panels = dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [])]).filter((panel) => panel.type !== 'row');
     const referenced = new Set<string>();
@@ -151,6 +156,13 @@ describe('/metrics of every process', () => {
         for (const name of names) {
           assert.ok(exposed.has(name), `"${panel.title}" queries ${name}, which no process exposes`);
           referenced.add(name);
+        }
+        // A renamed label or value leaves the metric's name valid and the panel empty.
+        for (const [name, label, value] of labelMatchersIn(target.expr)) {
+          assert.ok(samples.some((s) => s.name === name && s.labels[label] === value), `"${panel.title}" selects ${name}{${label}="${value}"}, which no process exposes`);
+        }
+        for (const label of groupingLabelsIn(target.expr)) {
+          assert.ok(samples.some((s) => names.includes(s.name) && label in s.labels), `"${panel.title}" groups by ${label}, which ${names.join(', ')} does not carry`);
         }
       }
     }
@@ -198,4 +210,16 @@ function metricNamesIn(expr: string): string[] {
     .replace(/\[[^\]]*\]/g, ' ')
     .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
   return [...bare.matchAll(/(?<![\w$.:])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![\w:]|\s*\()/g)].map((m) => m[1]!).filter((name) => !PROMQL_KEYWORDS.has(name));
+}
+
+/** The exact label matchers of an expression: `name{key="value"}` gives [name, key, value]. */
+function labelMatchersIn(expr: string): Array<[string, string, string]> {
+  return [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}/g)].flatMap((selector) =>
+    [...selector[2]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="([^"]*)"/g)].map((matcher): [string, string, string] => [selector[1]!, matcher[1]!, matcher[2]!]),
+  );
+}
+
+/** The labels an expression aggregates by: `sum by (app, route)` gives app and route. */
+function groupingLabelsIn(expr: string): string[] {
+  return [...expr.matchAll(/\bby\s*\(([^)]*)\)/g)].flatMap((group) => group[1]!.split(',').map((label) => label.trim()).filter(Boolean));
 }
