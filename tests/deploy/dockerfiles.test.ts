@@ -1,12 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, readObjects, readRepoFile } from './manifests.js';
 import { createIgnoreMatcher, lastArgs, listCopies, parseDockerfile, type Dockerfile, type Stage } from './dockerfile.js';
 
-// Checked without a Docker engine: what each image copies exists (dist/ too, since `npm test` builds
-// first), the image holds every workspace package its code imports, and it runs as a non-root user.
+// Checked without a Docker engine: what each image copies from the context exists, the service image
+// leaves the choice of workspace packages to npm (so each package its code imports must be declared),
+// and it runs as a non-root user. `npm run test:images` builds and runs them.
 const SERVICES = ['auth', 'billing', 'order', 'notification', 'gateway'];
 /** A numeric uid other than 0, optionally with a gid: Kubernetes can verify runAsNonRoot only for a number. */
 const NUMERIC_NON_ROOT_USER = /^[1-9][0-9]*(?::[0-9]+)?$/;
@@ -63,17 +64,6 @@ function importedWorkspaces(relativeDir: string): Set<string> {
   return imported;
 }
 
-/** Repository paths the final stage holds, with the files under them: `COPY --from=build /repo/x` and `COPY x`. */
-function copiedPaths(finalStage: Stage, buildWorkdir: string): string[] {
-  return listCopies(finalStage).flatMap((copy) =>
-    copy.sources.map((source) => (copy.from === undefined ? source : path.posix.relative(buildWorkdir, source))),
-  );
-}
-
-function isCopied(relativePath: string, copied: string[]): boolean {
-  return copied.some((source) => relativePath === source || relativePath.startsWith(`${source}/`));
-}
-
 function assertContextCopiesExist(dockerfile: Dockerfile): void {
   for (const stage of dockerfile.stages) {
     for (const copy of listCopies(stage).filter((c) => c.from === undefined)) {
@@ -94,85 +84,94 @@ test('when the build context is sent, then .dockerignore leaves out dependencies
   }
 });
 
-for (const name of SERVICES) {
-  describe(`services/${name}/Dockerfile`, () => {
-    const dockerfile = parseDockerfile(readRepoFile(`services/${name}/Dockerfile`));
-    const build = dockerfile.stages.find((stage) => stage.name === 'build');
-    const final = dockerfile.stages.at(-1);
-    const buildWorkdir = (build && lastArgs(build, 'WORKDIR')) ?? '/';
-    const finalWorkdir = (final && lastArgs(final, 'WORKDIR')) ?? '/';
-    const copied = final ? copiedPaths(final, buildWorkdir) : [];
+describe('services/Dockerfile', () => {
+  const text = readRepoFile('services/Dockerfile');
+  const dockerfile = parseDockerfile(text);
+  const build = dockerfile.stages.find((stage) => stage.name === 'build');
+  const final = dockerfile.stages.at(-1);
+  const install = dockerfile.stages.find((stage) => stage.name === 'production-dependencies');
+  /** The Dockerfile as `--build-arg SERVICE=<name>` makes it. */
+  const forService = (name: string) => parseDockerfile(text.replaceAll('${SERVICE}', name).replaceAll('$SERVICE', name));
 
-    test('when built, then it compiles in a build stage and runs from an image of the Node line CI tests', () => {
-      assert.ok(build, 'a stage named build');
-      assert.ok(final && final !== build, 'a separate final stage');
-      assert.match(dockerfile.globalArgs.get('NODE_IMAGE') ?? '', TESTED_IMAGE_NODE);
-      assert.ok(dockerfile.stages.every((stage) => stage.from === '${NODE_IMAGE}'), 'every stage starts from NODE_IMAGE');
-    });
-
-    test('when a COPY reads the build context, then its source exists and is not ignored', () => {
-      assertContextCopiesExist(dockerfile);
-    });
-
-    test('when the final stage copies from the build stage, then each path exists after `npm run build`', () => {
-      const fromBuild = final ? listCopies(final).filter((c) => c.from === 'build') : [];
-      assert.ok(fromBuild.length > 0);
-      for (const source of fromBuild.flatMap((c) => c.sources)) {
-        assert.ok(source.startsWith(`${buildWorkdir}/`), `${source} is under the build WORKDIR`);
-        assert.ok(exists(path.posix.relative(buildWorkdir, source)), `${source} exists`);
-      }
-    });
-
-    test('when it installs dependencies to run, then only production ones of this workspace', () => {
-      const install = final?.instructions.find((i) => i.keyword === 'RUN' && i.args.includes('npm ci'));
-
-      assert.ok(install, 'npm ci in the final stage');
-      assert.match(install.args, /--omit=dev/);
-      assert.match(install.args, new RegExp(`--workspace services/${name}(?:\\s|$)`));
-    });
-
-    test('when it starts, then it runs the built main.js as a numeric non-root user', () => {
-      const user = final ? lastArgs(final, 'USER') : undefined;
-      const command = JSON.parse(final ? (lastArgs(final, 'CMD') ?? '[]') : '[]') as string[];
-      const entry = command[1] ?? '';
-
-      assert.match(user ?? '', NUMERIC_NON_ROOT_USER, 'Kubernetes can verify runAsNonRoot only for a numeric uid');
-      assert.equal(finalWorkdir, '/app');
-      assert.deepEqual(command, ['node', `services/${name}/dist/src/main.js`]);
-      assert.ok(exists(entry), `${entry} exists after the build`);
-      assert.ok(isCopied(entry, copied), `${entry} is copied into the image`);
-    });
-
-    test('when its code imports a workspace package, then the package is declared, installed and copied', () => {
-      const closure = workspaceClosure(`services/${name}`);
-      const inImage = [`services/${name}`, ...closure];
-      const imported = new Set(inImage.flatMap((dir) => [...importedWorkspaces(`${dir}/dist/src`)]));
-
-      for (const dir of closure) {
-        assert.ok(isCopied(`${dir}/package.json`, copied), `${dir}/package.json is copied`);
-        assert.ok(isCopied(`${dir}/dist/src/index.js`, copied), `${dir}/dist/src is copied`);
-      }
-      for (const packageName of imported) {
-        assert.ok(closure.has(WORKSPACES.get(packageName) ?? packageName), `${packageName} is imported but not a declared dependency`);
-      }
-    });
-
-    test('when it has migrations, then the image holds them and the migrate.js the init container runs', () => {
-      const migrations = `services/${name}/migrations`;
-      const hasMigrations = exists(migrations) && statSync(path.join(REPO_ROOT, migrations)).isDirectory() && readdirSync(path.join(REPO_ROOT, migrations)).some((f) => f.endsWith('.sql'));
-      if (!hasMigrations) {
-        assert.ok(!isCopied(migrations, copied), 'no empty migrations folder in the image');
-        return;
-      }
-      const migrate = `services/${name}/dist/src/migrate.js`;
-      const deployment = readFileSync(path.join(REPO_ROOT, `deploy/k8s/base/${name}.yaml`), 'utf8');
-
-      assert.ok(isCopied(migrations, copied), `${migrations} is copied`);
-      assert.ok(exists(migrate) && isCopied(migrate, copied), `${migrate} is built and copied`);
-      assert.ok(deployment.includes(`command: ["node", "${migrate}"]`), 'the init container runs it');
-    });
+  test('when built, then it compiles in a build stage and runs from an image of the Node line CI tests', () => {
+    assert.ok(build, 'a stage named build');
+    assert.ok(final && final !== build, 'a separate final stage');
+    assert.match(dockerfile.globalArgs.get('NODE_IMAGE') ?? '', TESTED_IMAGE_NODE);
+    assert.ok(dockerfile.stages.every((stage) => stage.from === '${NODE_IMAGE}'), 'every stage starts from NODE_IMAGE');
   });
-}
+
+  test('when a stage reads SERVICE, then it declares ARG SERVICE first, with no default', () => {
+    for (const stage of dockerfile.stages) {
+      const firstUse = stage.instructions.findIndex((i) => /\$\{?SERVICE\b/.test(i.args));
+      if (firstUse === -1) continue;
+      const declared = stage.instructions.findIndex((i) => i.keyword === 'ARG' && i.args === 'SERVICE');
+      assert.ok(declared !== -1 && declared < firstUse, `stage ${stage.name ?? 'final'} declares ARG SERVICE before it uses it`);
+    }
+  });
+
+  test('when it picks the workspace packages of a service, then npm does, from the package.json files: no COPY or RUN names one', () => {
+    const instructions = dockerfile.stages.flatMap((stage) => stage.instructions).filter((i) => i.keyword === 'COPY' || i.keyword === 'RUN');
+    for (const dir of WORKSPACES.values()) {
+      for (const instruction of instructions) assert.ok(!new RegExp(`${dir}(?![\\w-])`).test(instruction.args), `${instruction.keyword} ${instruction.args} names ${dir}`);
+    }
+  });
+
+  test('when it installs dependencies to run, then only production ones of the one workspace', () => {
+    const npmCi = install?.instructions.find((i) => i.keyword === 'RUN' && i.args.includes('npm ci'));
+
+    assert.ok(npmCi, 'npm ci in the production-dependencies stage');
+    assert.match(npmCi.args, /--omit=dev/);
+    assert.match(npmCi.args, /--workspace "services\/\$SERVICE"(?:\s|$)/);
+    assert.match(npmCi.args, /--include-workspace-root=false/);
+    assert.deepEqual(final && listCopies(final).map((c) => [c.from, c.sources]), [
+      ['production-dependencies', ['/app']],
+      ['build', ['/out']],
+    ], 'the final stage holds what those two stages made, nothing from the context');
+  });
+
+  for (const name of SERVICES) {
+    describe(`built with SERVICE=${name}`, () => {
+      const instance = forService(name);
+      const instanceFinal = instance.stages.at(-1);
+
+      test('when a COPY reads the build context, then its source exists and is not ignored', () => {
+        assertContextCopiesExist(instance);
+      });
+
+      test('when it starts, then it runs the built main.js as a numeric non-root user', () => {
+        const user = instanceFinal ? lastArgs(instanceFinal, 'USER') : undefined;
+        const entry = `services/${name}/dist/src/main.js`;
+
+        assert.match(user ?? '', NUMERIC_NON_ROOT_USER, 'Kubernetes can verify runAsNonRoot only for a numeric uid');
+        assert.equal(instanceFinal && lastArgs(instanceFinal, 'WORKDIR'), '/app');
+        assert.equal(instanceFinal && lastArgs(instanceFinal, 'CMD'), `exec node "${entry}"`, 'exec: node is PID 1 and gets the stop signal');
+        assert.ok(instanceFinal?.instructions.some((i) => i.keyword === 'ENV' && i.args.split(/\s+/).includes(`SERVICE=${name}`)), 'the CMD reads SERVICE at run time');
+        assert.ok(exists(entry), `${entry} exists after the build`);
+      });
+
+      test('when its code imports a workspace package, then its package.json declares it, which is what npm installs and the image copies', () => {
+        const closure = workspaceClosure(`services/${name}`);
+        const inImage = [`services/${name}`, ...closure];
+        const imported = new Set(inImage.flatMap((dir) => [...importedWorkspaces(`${dir}/dist/src`)]));
+
+        for (const packageName of imported) {
+          assert.ok(closure.has(WORKSPACES.get(packageName) ?? packageName), `${packageName} is imported but not a declared dependency`);
+        }
+        assert.ok(closure.has('packages/kit'), "the tracing preload (NODE_OPTIONS) is kit's");
+        for (const dir of inImage) assert.ok(exists(`${dir}/dist/src`), `${dir}/dist/src exists after the build`);
+      });
+
+      test('when it has migrations, then the build gathers them, and migrate.js (the init container) is built', () => {
+        const migrations = `services/${name}/migrations`;
+        const hasMigrations = exists(migrations) && statSync(path.join(REPO_ROOT, migrations)).isDirectory() && readdirSync(path.join(REPO_ROOT, migrations)).some((f) => f.endsWith('.sql'));
+        const gathers = (instance.stages.find((stage) => stage.name === 'build')?.instructions ?? []).some((i) => i.keyword === 'RUN' && i.args.includes(`cp -r --parents "${migrations}" /out`));
+
+        assert.ok(gathers, `the build stage copies ${migrations} to /out when it exists`);
+        if (hasMigrations) assert.ok(exists(`services/${name}/dist/src/migrate.js`), 'migrate.js is built');
+      });
+    });
+  }
+});
 
 describe('web/Dockerfile', () => {
   const dockerfile = parseDockerfile(readRepoFile('web/Dockerfile'));

@@ -23,10 +23,10 @@ import {
 import { EDGE_HOST, IDENTITY_HEADERS, PUBLIC_ROUTES, UNROUTED_PATHS, ingressesMatching, listIngressPaths, routesMatching } from './edge-routes.js';
 
 const SERVICES = ['auth', 'billing', 'order', 'notification'];
-/** Each image skaffold builds and its Dockerfile: the seed's four services and the storefront. */
-const IMAGES: Record<string, string> = {
-  ...Object.fromEntries(SERVICES.map((name) => [name, `services/${name}/Dockerfile`])),
-  web: 'web/Dockerfile',
+/** Each image skaffold builds, its Dockerfile and build args: the seed's four services (one Dockerfile) and the storefront. */
+const IMAGES: Record<string, { dockerfile: string; buildArgs?: Record<string, string> }> = {
+  ...Object.fromEntries(SERVICES.map((name) => [name, { dockerfile: 'services/Dockerfile', buildArgs: { SERVICE: name } }])),
+  web: { dockerfile: 'web/Dockerfile' },
 };
 /** The seed's four Ingress files and the storefront's, each also a link at the repository root. */
 const INGRESS_FILES = ['auth-ingress.yaml', 'billing-ingress.yaml', 'order-ingress.yaml', 'notification-ingress.yaml', 'web-ingress.yaml'];
@@ -365,7 +365,7 @@ for (const overlay of OVERLAYS) {
 
 describe('skaffold.yaml', () => {
   const [config] = parseObjects(readRepoFile('skaffold.yaml'), 'skaffold.yaml') as unknown as {
-    build: { artifacts: { image: string; context: string; docker: { dockerfile: string } }[] };
+    build: { artifacts: { image: string; context: string; docker: { dockerfile: string; buildArgs?: Record<string, string> } }[] };
     manifests: { kustomize: { paths: string[] } };
     profiles: { name: string; manifests: { kustomize: { paths: string[] } } }[];
   }[];
@@ -377,7 +377,8 @@ describe('skaffold.yaml', () => {
     assert.deepEqual(artifacts.map((a) => a.image).sort(), Object.keys(IMAGES).sort());
     for (const artifact of artifacts) {
       assert.equal(artifact.context, '.');
-      assert.equal(artifact.docker.dockerfile, IMAGES[artifact.image]);
+      assert.equal(artifact.docker.dockerfile, IMAGES[artifact.image]?.dockerfile);
+      assert.deepEqual(artifact.docker.buildArgs, IMAGES[artifact.image]?.buildArgs, artifact.image);
       assert.ok(existsSync(path.join(REPO_ROOT, artifact.docker.dockerfile)), artifact.docker.dockerfile);
     }
   });
