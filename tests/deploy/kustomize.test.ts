@@ -16,7 +16,7 @@ import {
   readObjects,
   readRepoFile,
   readYaml,
-  renderOverlay,
+  renderKustomization,
   validateAgainstSchema,
   type KubeObject,
 } from './manifests.js';
@@ -36,6 +36,10 @@ const OVERLAYS = [
   { dir: 'deploy/k8s/overlays/gateway-api', edgeNamespace: 'envoy-gateway-system' },
 ];
 const SNIPPET_ANNOTATION = /^nginx\.ingress\.kubernetes\.io\/.*snippet$/;
+const hasKubectl = isKubectlInstalled();
+const WITHOUT_KUBECTL = hasKubectl ? false : 'kubectl not installed';
+/** The base as kubectl renders it: the services' objects come from deploy/k8s/components/service. */
+const base = hasKubectl ? renderKustomization('deploy/k8s/base') : [];
 
 function ofKind<T>(objects: KubeObject[], kind: string): T[] {
   return objects.filter((o) => o.kind === kind) as T[];
@@ -121,8 +125,8 @@ describe('the ingress files (deploy/k8s/ingress-nginx)', () => {
     }
   });
 
-  test('when a path is routed, then it goes to port 80 of a Service that the base defines', () => {
-    const services = new Set(readKustomizationResources('deploy/k8s/base').filter((o) => o.kind === 'Service').map((o) => o.metadata.name));
+  test('when a path is routed, then it goes to port 80 of a Service that the base defines', { skip: WITHOUT_KUBECTL }, () => {
+    const services = new Set(base.filter((o) => o.kind === 'Service').map((o) => o.metadata.name));
     for (const ingress of ingresses) {
       for (const rule of ingress.spec?.rules ?? []) {
         for (const p of rule.http?.paths ?? []) {
@@ -179,8 +183,8 @@ describe('the Gateway API overlay (deploy/k8s/overlays/gateway-api)', () => {
   });
 });
 
-describe('the base workloads (deploy/k8s/base)', () => {
-  const objects = readKustomizationResources('deploy/k8s/base');
+describe('the base workloads (deploy/k8s/base)', { skip: WITHOUT_KUBECTL }, () => {
+  const objects = base;
 
   function assertHardenedPod(pod: IPodSpec | undefined, owner: string): void {
     assert.ok(pod, owner);
@@ -219,6 +223,14 @@ describe('the base workloads (deploy/k8s/base)', () => {
         'prometheus.io/port': '8080',
         'prometheus.io/path': '/metrics',
       });
+    });
+
+    test(`when ${name} starts, then it reads its ConfigMap, its Secret, the internal token and, but for auth which signs, auth's public key`, () => {
+      const [container] = named<KubeObject & IDeployment>(objects, 'Deployment', name).spec?.template.spec?.containers ?? [];
+      // Generated names carry a hash suffix: auth-5c7k... is the ConfigMap auth.
+      const sources = (container?.envFrom ?? []).map((e) => (e.configMapRef ? `ConfigMap/${e.configMapRef.name}` : `Secret/${e.secretRef?.name}`).replace(/-[a-z0-9]{10}$/, ''));
+
+      assert.deepEqual(sources, [`ConfigMap/${name}`, `Secret/${name}`, 'Secret/internal-token', ...(name === 'auth' ? [] : ['ConfigMap/identity-public-key'])]);
     });
   }
 
@@ -306,11 +318,9 @@ describe('the base workloads (deploy/k8s/base)', () => {
   });
 });
 
-const hasKubectl = isKubectlInstalled();
-
 for (const overlay of OVERLAYS) {
   describe(`kubectl kustomize ${overlay.dir}`, () => {
-    const rendered = hasKubectl ? renderOverlay(overlay.dir) : [];
+    const rendered = hasKubectl ? renderKustomization(overlay.dir) : [];
 
     test('when rendered, then every object validates against its API schema and lives in namespace order', async (t) => {
       if (!hasKubectl) return t.skip('kubectl not installed');
@@ -319,6 +329,11 @@ for (const overlay of OVERLAYS) {
         await assert.doesNotReject(validateAgainstSchema(object), where);
         assert.equal(object.metadata.namespace, 'order', where);
       }
+    });
+
+    test("when rendered, then no placeholder of deploy/k8s/components/service is left", (t) => {
+      if (!hasKubectl) return t.skip('kubectl not installed');
+      assert.doesNotMatch(JSON.stringify(rendered), /\bSERVICE\b/);
     });
 
     test('when rendered, then every ConfigMap and Secret a pod refers to is rendered too', (t) => {
@@ -383,9 +398,9 @@ describe('skaffold.yaml', () => {
     }
   });
 
-  test('when a base workload names an image without a tag, then skaffold builds it, and every image it builds is deployed', () => {
+  test('when a base workload names an image without a tag, then skaffold builds it, and every image it builds is deployed', { skip: WITHOUT_KUBECTL }, () => {
     const artifacts = (config?.build.artifacts ?? []).map((a) => a.image).sort();
-    const workloads = readKustomizationResources('deploy/k8s/base').filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet') as unknown as IDeployment[];
+    const workloads = base.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet') as unknown as IDeployment[];
     const images = workloads.flatMap((w) => [...(w.spec?.template.spec?.initContainers ?? []), ...(w.spec?.template.spec?.containers ?? [])].map((c) => c.image ?? ''));
 
     assert.deepEqual([...new Set(images.filter((image) => !image.includes(':')))].sort(), artifacts);

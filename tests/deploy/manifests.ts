@@ -45,8 +45,8 @@ export function readObjects(relativePath: string): KubeObject[] {
 }
 
 /**
- * The objects a kustomization lists under `resources`, read straight from the files (generators and
- * patches left out), so that the policies can be checked even where kubectl is missing.
+ * The objects a kustomization lists under `resources`, read straight from the files (generators,
+ * components and patches left out), so that the edge's routes can be checked even where kubectl is missing.
  */
 export function readKustomizationResources(relativeDir: string): KubeObject[] {
   const kustomization = readYaml(path.join(relativeDir, 'kustomization.yaml')) as { resources?: string[] };
@@ -62,7 +62,8 @@ export function isKubectlInstalled(): boolean {
   return result.error === undefined && result.status === 0;
 }
 
-export function renderOverlay(relativeDir: string): KubeObject[] {
+/** `kubectl kustomize` of a kustomization folder (an overlay, or the base). */
+export function renderKustomization(relativeDir: string): KubeObject[] {
   const output = execFileSync('kubectl', ['kustomize', relativeDir], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   return parseObjects(output, `kubectl kustomize ${relativeDir}`);
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { repoRoot } from '@orderflow/stack';
-import { renderOverlay } from '../deploy/manifests.js';
+import { renderKustomization } from '../deploy/manifests.js';
 import { ensureDebianBase, ensureNginxBase, ensureNodeBase, newestNodeRelease } from './base-images.js';
 import { buildArtifact, formatMegabytes, repositoryOf, type BuiltImage } from './build.js';
 import { createEngine, type Engine } from './engine.js';
@@ -59,7 +59,7 @@ try {
   cleanup.defer('containers of this run', removeLabelledContainers);
 
   const objects = await step(`render ${OVERLAY} (kubectl kustomize)`, async () => {
-    const rendered = renderOverlay(OVERLAY);
+    const rendered = renderKustomization(OVERLAY);
     console.log(`   ${rendered.length} objects: ${[...new Set(rendered.map((o) => o.kind))].join(', ')}`);
     return rendered;
   });
