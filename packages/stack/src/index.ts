@@ -5,3 +5,4 @@ export * from './free-port.js';
 export * from './paths.js';
 export * from './system.js';
 export * from './databases.js';
+export * from './postgres-crash.js';

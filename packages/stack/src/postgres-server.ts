@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { programPath, type PostgresBinaries } from './postgres-binaries.js';
 import type { PostgresUser } from './postgres-user.js';
+import { isPostmasterOf, isRunning } from './processes.js';
 import { StartupError } from './startup-error.js';
 
 export interface ServerOptions {
@@ -94,13 +95,29 @@ export async function runServer(options: ServerOptions & { port: number; flags: 
       port: options.port,
       async stop() {
         process.off('exit', stopOnExit);
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        // SIGINT is PostgreSQL's fast shutdown: open sessions are ended, the data is made durable.
-        child.kill('SIGINT');
-        await exited;
+        if (child.exitCode === null && child.signalCode === null) {
+          // SIGINT is PostgreSQL's fast shutdown: open sessions are ended, the data is made durable.
+          child.kill('SIGINT');
+          await exited;
+        }
+        // After a crash (crashPostgres) another postmaster may run this cluster: it is stopped too.
+        await stopPostmasterOf(options.dataDir);
       },
     },
   };
+}
+
+const STOP_TIMEOUT_MS = 60_000;
+
+async function stopPostmasterOf(dataDir: string): Promise<void> {
+  const postmaster = await readPostmasterPid(dataDir);
+  if (postmaster === undefined || !isPostmasterOf(postmaster.pid, dataDir)) return;
+  process.kill(postmaster.pid, 'SIGINT');
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  while (isRunning(postmaster.pid)) {
+    if (Date.now() > deadline) process.kill(postmaster.pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+  }
 }
 
 function spawnAs(options: ServerOptions, program: string, args: string[]): ChildProcess {
@@ -124,17 +141,8 @@ async function isReady(dataDir: string, pid: number | undefined): Promise<boolea
 /** When another live postmaster holds the cluster: one an earlier start left running. */
 async function describeHolder(dataDir: string, ownPid: number | undefined): Promise<string> {
   const holder = await readPostmasterPid(dataDir);
-  if (holder === undefined || holder.pid === ownPid || !isAlive(holder.pid)) return '';
+  if (holder === undefined || holder.pid === ownPid || !isRunning(holder.pid)) return '';
   return `: another PostgreSQL (pid ${holder.pid}) still runs on ${dataDir}, left by a start that did not stop it; stop it (kill ${holder.pid}) and start again`;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function keepLog(child: ChildProcess, onLog: (line: string) => void): string[] {
