@@ -14,6 +14,11 @@ export interface PoolOptions {
   applicationName?: string;
 }
 
+const CONNECT_TIMEOUT_MS = 2_000;
+const STATEMENT_TIMEOUT_MS = 10_000;
+/** Readiness answers within this even when the database hangs (Kubernetes' probe timeout is 1 s by default). */
+const READINESS_TIMEOUT_MS = 900;
+
 export function createPool(connectionString: string, options: PoolOptions = {}): Pool {
   const max = options.max ?? 8;
   const pool = new pg.Pool({
@@ -24,9 +29,13 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     min: max,
     application_name: options.applicationName,
     idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 5_000,
+    // Waiting for a connection (a free one, or a new one to a database that is down or hangs) fails
+    // after this, and the request answers 503 (kit's databaseUnavailable) well within its caller's timeout.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     // A statement that runs this long is a bug or a lock pile-up; fail it instead of holding a connection.
-    statement_timeout: 10_000,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    // A server that hangs cannot enforce statement_timeout: the client gives up a little later itself.
+    query_timeout: STATEMENT_TIMEOUT_MS + 2_000,
     // One system call per query instead of four (see corking-socket.ts). Not for TLS connections,
     // where node-postgres wraps its own socket.
     ...(isTls(connectionString) ? {} : { stream: createCorkingSocket }),
@@ -67,9 +76,16 @@ export async function warmPool(pool: Pool, size: number): Promise<void> {
   for (const client of clients) if (client.status === 'fulfilled') client.value.release();
 }
 
+/** Whether a `SELECT 1` answers in time; false, never a throw, when the database is down or hangs. */
 export async function isDatabaseReachable(pool: Pool): Promise<boolean> {
-  await pool.query('SELECT 1');
-  return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), READINESS_TIMEOUT_MS)));
+  const answered = pool.query('SELECT 1').then(() => true, () => false);
+  try {
+    return await Promise.race([answered, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** PostgreSQL's SQLSTATE for a unique-key violation. */

@@ -10,6 +10,7 @@ import { checkRequestTarget } from './request-target.js';
 import { loggerOptions } from './logger.js';
 import { createMetricsRegistry, registerMetrics, type Registry } from './metrics.js';
 import { nameServerSpan } from './spans.js';
+import { databaseUnavailable, isDatabaseUnavailable } from './database-unavailable.js';
 
 function newFastify(options: FastifyServerOptions) {
   return Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
@@ -117,7 +118,9 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
 function registerErrorHandling(app: ServiceApp): void {
   app.setErrorHandler((error: FastifyError | Problem, request, reply) => {
     const problem = asProblem(error);
-    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    // The database being down is an outage to wait out, not a bug of ours: a warning.
+    if (problem.code === 'database.unavailable') request.log.warn({ err: error }, 'request failed: database unavailable');
+    else if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: problem.code, status: problem.status }, 'request refused');
     return sendProblem(request, reply, problem);
   });
@@ -170,6 +173,7 @@ function asProblem(error: FastifyError | Problem): Problem {
     const code = codes[fastifyError.code] ?? (error instanceof SyntaxError ? 'request.malformed_json' : 'request.invalid');
     return new Problem({ status, code, title: 'Bad request', detail: fastifyError.message });
   }
+  if (isDatabaseUnavailable(error)) return databaseUnavailable(error);
   // A 5xx says nothing of its cause: stack traces and SQL stay in the log.
   return new Problem({ status: 500, code: 'internal', title: 'Internal error', detail: 'Something went wrong on our side.', cause: error });
 }

@@ -1,5 +1,6 @@
 /// <reference types="@fastify/swagger" />
 export * from './problem.js';
+export * from './database-unavailable.js';
 export * from './identity.js';
 export * from './config.js';
 export * from './app.js';
