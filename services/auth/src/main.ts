@@ -6,6 +6,7 @@ import { buildAuthApp } from './app.js';
 import { verifyAgainstDummy } from './domain/passwords.js';
 import { readAuthConfig } from './config.js';
 import { createBillingClient } from './clients/billing.client.js';
+import { startAccountOpening } from './domain/open-account.js';
 
 const config = readAuthConfig();
 if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(new URL('../../migrations', import.meta.url)));
@@ -17,30 +18,34 @@ const identitySigner = createIdentitySigner(readIdentityKey('private', config.ID
 // up WebCrypto: pay both before the first login.
 await verifyAgainstDummy('warm-up');
 await identitySigner.sign({ userId: 1, login: 'warm-up', email: '', firstName: '', lastName: '' });
-const billingPeer = createPeerClient({ name: 'billing', baseUrl: config.BILLING_URL, internalToken: config.INTERNAL_TOKEN });
+// One retry: a registration whose billing does not answer gets its 503 within about two timeouts.
+const billingPeer = createPeerClient({ name: 'billing', baseUrl: config.BILLING_URL, internalToken: config.INTERNAL_TOKEN, timeoutMs: config.PEER_TIMEOUT_MS, retries: 1 });
 
+const deps = {
+  db,
+  billing: createBillingClient(billingPeer),
+  now: () => new Date(),
+  sessions: { idleSeconds: config.SESSION_IDLE_SECONDS, absoluteSeconds: config.SESSION_ABSOLUTE_SECONDS },
+  // Five misses in fifteen minutes block the login for one minute: slows guessing to a crawl
+  // while a stranger can only hold a real user off for a minute at a time.
+  throttle: { maxFailures: 5, windowSeconds: 900, blockSeconds: 60 },
+};
 const app = buildAuthApp({
   logLevel: config.LOG_LEVEL,
   metricsRegistry: createMetricsRegistry({ app: 'auth', processMetrics: true }),
   cookie: { secure: config.COOKIE_SECURE, maxAgeSeconds: config.SESSION_ABSOLUTE_SECONDS },
   identitySigner,
   trustedProxies: config.TRUSTED_PROXIES.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''),
-  deps: {
-    db,
-    billing: createBillingClient(billingPeer),
-    now: () => new Date(),
-    sessions: { idleSeconds: config.SESSION_IDLE_SECONDS, absoluteSeconds: config.SESSION_ABSOLUTE_SECONDS },
-    // Five misses in fifteen minutes block the login for one minute: slows guessing to a crawl
-    // while a stranger can only hold a real user off for a minute at a time.
-    throttle: { maxFailures: 5, windowSeconds: 900, blockSeconds: 60 },
-  },
+  deps,
 });
+const accountOpening = startAccountOpening(deps, { intervalMs: config.ACCOUNT_OPENING_INTERVAL_MS, log: app.log });
 
 await runService(app, {
   host: config.HOST,
   port: config.PORT,
   socketPath: config.SOCKET_PATH,
   onClose: async () => {
+    await accountOpening.stop();
     await billingPeer.close();
     await db.end();
   },

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { startAccountOpening } from '../src/domain/open-account.js';
 import { newUser, startAuth, type AuthTestContext } from './helper.js';
 
 describe('POST /register', () => {
@@ -73,15 +74,80 @@ describe('POST /register', () => {
     assert.equal(response.statusCode, 200);
   });
 
-  test('when billing is down, then 503 and the user is rolled back', async () => {
-    const user = newUser();
+  async function accountOpenedAt(login: string): Promise<Date | null | undefined> {
+    const { rows } = await context.database.pool.query('SELECT account_opened_at FROM users WHERE lower(login) = lower($1)', [login]);
+    return rows[0]?.account_opened_at;
+  }
+
+  async function registerWhileBillingIsDown(user: ReturnType<typeof newUser>) {
     context.billing.respondWith(() => ({ status: 503 }));
+    try {
+      return await context.app.inject({ method: 'POST', url: '/register', payload: user });
+    } finally {
+      context.billing.respondWith(() => ({ status: 200, body: {} }));
+    }
+  }
 
-    const response = await context.app.inject({ method: 'POST', url: '/register', payload: user });
+  test('when billing is down, then 503 auth.account_pending with Retry-After, no login yet, and the same registration again finishes it', async () => {
+    const user = newUser();
 
+    const first = await registerWhileBillingIsDown(user);
+
+    assert.equal(first.statusCode, 503);
+    assert.equal(first.json().code, 'auth.account_pending');
+    assert.ok(Number(first.headers['retry-after']) > 0);
+    assert.equal(await countUsers(user.login), 1);
+    assert.equal(await accountOpenedAt(user.login), null);
+    context.billing.respondWith(() => ({ status: 503 }));
+    const refusedLogin = await context.app.inject({ method: 'POST', url: '/login', payload: { login: user.login, password: user.password } });
     context.billing.respondWith(() => ({ status: 200, body: {} }));
-    assert.equal(response.statusCode, 503);
-    assert.equal(response.json().code, 'peer.unavailable');
-    assert.equal(await countUsers(user.login), 0);
+    assert.equal(refusedLogin.statusCode, 503, 'no session for a user without an account');
+    assert.equal(refusedLogin.cookies.length, 0);
+
+    const retry = await context.app.inject({ method: 'POST', url: '/register', payload: user });
+
+    assert.equal(retry.statusCode, 200);
+    const id = retry.json().id;
+    assert.ok(context.billing.calls.some((call) => call.url === `/internal/accounts/${id}` && call.method === 'PUT'));
+    assert.ok((await accountOpenedAt(user.login)) instanceof Date);
+    assert.equal(await countUsers(user.login), 1);
+    const again = await context.app.inject({ method: 'POST', url: '/register', payload: user });
+    assert.equal(again.statusCode, 409, 'a finished registration is not repeated');
+  });
+
+  test('when billing was down at registration, then a login once it is back opens the account', async () => {
+    const user = newUser();
+    assert.equal((await registerWhileBillingIsDown(user)).statusCode, 503);
+    const callsBefore = context.billing.calls.length;
+
+    const login = await context.app.inject({ method: 'POST', url: '/login', payload: { login: user.login, password: user.password } });
+
+    assert.equal(login.statusCode, 200);
+    assert.ok(context.billing.calls.slice(callsBefore).some((call) => call.url === `/internal/accounts/${login.json().id}`));
+    assert.ok((await accountOpenedAt(user.login)) instanceof Date);
+  });
+
+  test('when an unfinished registration is retried with another password, then 409 and the account stays unopened', async () => {
+    const user = newUser();
+    assert.equal((await registerWhileBillingIsDown(user)).statusCode, 503);
+
+    const other = await context.app.inject({ method: 'POST', url: '/register', payload: { ...user, password: 'another password' } });
+
+    assert.equal(other.statusCode, 409);
+    assert.equal(await accountOpenedAt(user.login), null);
+  });
+
+  test('when nobody comes back for an unfinished registration, then the background loop opens the account', async () => {
+    const user = newUser();
+    assert.equal((await registerWhileBillingIsDown(user)).statusCode, 503);
+
+    const opening = startAccountOpening(context.deps, { intervalMs: 100, log: { warn: () => {} } });
+    try {
+      for (let attempt = 0; attempt < 100 && (await accountOpenedAt(user.login)) === null; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      await opening.stop();
+    }
+
+    assert.ok((await accountOpenedAt(user.login)) instanceof Date);
   });
 });

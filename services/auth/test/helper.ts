@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@orderflow/db';
+import { createPool, createTestDatabase, type TestDatabase } from '@orderflow/db';
 import { startStubPeer, type StubPeer } from '@orderflow/kit/testing';
 import { createPeerClient } from '@orderflow/http-client';
 import { buildAuthApp } from '../src/app.js';
 import { createBillingClient } from '../src/clients/billing.client.js';
+import type { AuthDeps } from '../src/domain/deps.js';
 import { createIdentitySigner, type ServiceApp } from '@orderflow/kit';
 
 const migrationsDir = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -16,17 +17,27 @@ export interface AuthTestContext {
   clock: { now: Date; advanceSeconds(seconds: number): void };
   /** Verifies the identity auth signs in its forward-auth answers. */
   identityPublicKey: KeyObject;
+  deps: AuthDeps;
   close(): Promise<void>;
+}
+
+export interface AuthTestOptions {
+  /** Billing somewhere else than the stub (one that never answers, say). */
+  billingUrl?: string;
+  billingTimeoutMs?: number;
+  /** The app's own pool of this size, instead of the test database's. */
+  poolSize?: number;
 }
 
 export const SESSION_POLICY = { idleSeconds: 1800, absoluteSeconds: 43200 };
 export const THROTTLE_POLICY = { maxFailures: 5, windowSeconds: 900, blockSeconds: 60 };
 
 /** The real auth app on its own migrated database, with billing stubbed at the HTTP boundary. */
-export async function startAuth(): Promise<AuthTestContext> {
+export async function startAuth(options: AuthTestOptions = {}): Promise<AuthTestContext> {
   const database = await createTestDatabase(migrationsDir);
   const billing = await startStubPeer(() => ({ status: 200, body: { user_id: 1, balance: 0 } }));
-  const billingPeer = createPeerClient({ name: 'billing', baseUrl: billing.url, internalToken: 'test-internal-token', retries: 0, timeoutMs: 500 });
+  const billingPeer = createPeerClient({ name: 'billing', baseUrl: options.billingUrl ?? billing.url, internalToken: 'test-internal-token', retries: 0, timeoutMs: options.billingTimeoutMs ?? 500 });
+  const pool = options.poolSize === undefined ? database.pool : createPool(database.url, { max: options.poolSize });
   const clock = {
     now: new Date('2026-01-01T00:00:00Z'),
     advanceSeconds(seconds: number) {
@@ -34,18 +45,19 @@ export async function startAuth(): Promise<AuthTestContext> {
     },
   };
   const identityKeys = generateKeyPairSync('ed25519');
+  const deps: AuthDeps = {
+    db: pool,
+    billing: createBillingClient(billingPeer),
+    now: () => clock.now,
+    sessions: SESSION_POLICY,
+    throttle: THROTTLE_POLICY,
+  };
   const app = buildAuthApp({
     logLevel: false,
     identitySigner: createIdentitySigner(identityKeys.privateKey, 60),
     trustedProxies: ['127.0.0.1', '::1'],
     cookie: { secure: false, maxAgeSeconds: SESSION_POLICY.absoluteSeconds },
-    deps: {
-      db: database.pool,
-      billing: createBillingClient(billingPeer),
-      now: () => clock.now,
-      sessions: SESSION_POLICY,
-      throttle: THROTTLE_POLICY,
-    },
+    deps,
   });
   await app.ready();
   return {
@@ -54,8 +66,10 @@ export async function startAuth(): Promise<AuthTestContext> {
     billing,
     clock,
     identityPublicKey: identityKeys.publicKey,
+    deps,
     async close() {
       await app.close();
+      if (pool !== database.pool) await pool.end();
       await billingPeer.close();
       await billing.close();
       await database.drop();

@@ -4,6 +4,7 @@ import { createSessionsStore } from '../store/sessions.store.js';
 import { createLoginFailuresStore } from '../store/login-failures.store.js';
 import { verifyAgainstDummy, verifyPassword } from './passwords.js';
 import { generateSessionToken, hashSessionToken } from './session-tokens.js';
+import { openAccount } from './open-account.js';
 import type { AuthDeps } from './deps.js';
 
 const INVALID_CREDENTIALS = 'The login or the password is wrong.';
@@ -12,7 +13,7 @@ const INVALID_CREDENTIALS = 'The login or the password is wrong.';
  * Checks the password and opens a new session with a fresh id (never reusing one, so a planted id
  * cannot be fixated). Unknown logins and wrong passwords get the same 401 after the same work.
  */
-export async function logIn(deps: AuthDeps, login: string, password: string, client: string): Promise<{ user: User; token: string }> {
+export async function logIn(deps: AuthDeps, login: string, password: string, client: string, requestId: string): Promise<{ user: User; token: string }> {
   const failures = createLoginFailuresStore(deps.db);
   const blockedUntil = await failures.findBlockedUntil(login, client, deps.now());
   if (blockedUntil !== null) {
@@ -34,6 +35,8 @@ export async function logIn(deps: AuthDeps, login: string, password: string, cli
   }
 
   await failures.clearFailures(login, client);
+  // A registration that billing did not finish: no session without an account.
+  if (!user.isAccountOpen) await openAccount(deps, user.id, requestId);
   const token = generateSessionToken();
   const now = deps.now();
   const sessions = createSessionsStore(deps.db);
@@ -44,6 +47,6 @@ export async function logIn(deps: AuthDeps, login: string, password: string, cli
     now,
     expiresAt: new Date(now.getTime() + deps.sessions.absoluteSeconds * 1000),
   });
-  const { passwordHash: _omitted, ...profile } = user;
+  const { passwordHash: _omitted, isAccountOpen: _opened, ...profile } = user;
   return { user: profile, token };
 }

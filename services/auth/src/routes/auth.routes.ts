@@ -53,7 +53,7 @@ function clearSessionCookie(reply: FastifyReply, cookie: CookiePolicy): void {
 export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: CookiePolicy, identitySigner: IdentitySigner): void {
   app.post(
     '/register',
-    { schema: { tags: ['auth'], summary: 'Create a user and their billing account', body: RegisterBodySchema, response: { 200: UserSchema, ...problemResponses({ 409: ['auth.login_taken'], 502: ['billing.unexpected_response'], 503: ['peer.unavailable'] }) } } },
+    { schema: { tags: ['auth'], summary: 'Create a user and their billing account (a 503 `auth.account_pending` is finished by the same registration again)', body: RegisterBodySchema, response: { 200: UserSchema, ...problemResponses({ 409: ['auth.login_taken'], 503: ['auth.account_pending', 'database.unavailable'] }) } } },
     async (request) => {
       const body = request.body;
       const user = await registerUser(
@@ -67,10 +67,10 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: Cook
 
   app.post(
     '/login',
-    { schema: { tags: ['auth'], summary: 'Open a session (sets the session_id cookie)', body: LoginBodySchema, response: { 200: UserSchema, ...problemResponses({ 401: ['auth.unauthenticated'], 429: ['auth.too_many_attempts'] }) } } },
+    { schema: { tags: ['auth'], summary: 'Open a session (sets the session_id cookie)', body: LoginBodySchema, response: { 200: UserSchema, ...problemResponses({ 401: ['auth.unauthenticated'], 429: ['auth.too_many_attempts'], 503: ['auth.account_pending', 'database.unavailable'] }) } } },
     async (request, reply) => {
       // The client's address as the edge saw it: X-Forwarded-For counts only from TRUSTED_PROXIES.
-      const { user, token } = await logIn(deps, request.body.login, request.body.password, request.ip);
+      const { user, token } = await logIn(deps, request.body.login, request.body.password, request.ip, request.id);
       reply.setCookie(SESSION_COOKIE, token, {
         path: '/',
         httpOnly: true,

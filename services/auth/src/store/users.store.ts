@@ -11,6 +11,8 @@ export interface User {
 
 export interface UserWithPasswordHash extends User {
   passwordHash: string;
+  /** Billing has opened the user's account (see migration 003). */
+  isAccountOpen: boolean;
 }
 
 interface UserRow {
@@ -20,6 +22,7 @@ interface UserRow {
   first_name: string;
   last_name: string;
   password_hash: string;
+  account_opened_at: Date | null;
 }
 
 function toUser(row: UserRow): UserWithPasswordHash {
@@ -30,13 +33,14 @@ function toUser(row: UserRow): UserWithPasswordHash {
     firstName: row.first_name,
     lastName: row.last_name,
     passwordHash: row.password_hash,
+    isAccountOpen: row.account_opened_at !== null,
   };
 }
 
 export function createUsersStore(db: Queryable) {
   return {
     /** Null when the login is taken (in any letter case). */
-    async insertUser(user: Omit<UserWithPasswordHash, 'id'>): Promise<User | null> {
+    async insertUser(user: Omit<UserWithPasswordHash, 'id' | 'isAccountOpen'>): Promise<UserWithPasswordHash | null> {
       const { rows } = await db.query<UserRow>(
         `INSERT INTO users (login, email, first_name, last_name, password_hash)
          VALUES ($1, $2, $3, $4, $5)
@@ -50,6 +54,20 @@ export function createUsersStore(db: Queryable) {
     async findUserByLogin(login: string): Promise<UserWithPasswordHash | null> {
       const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE lower(login) = lower($1)', [login]);
       return rows[0] === undefined ? null : toUser(rows[0]);
+    },
+
+    async markAccountOpened(userId: number): Promise<void> {
+      await db.query('UPDATE users SET account_opened_at = now() WHERE id = $1 AND account_opened_at IS NULL', [userId]);
+    },
+
+    /** Users whose account is still to be opened, registered at least `minAgeMs` ago, oldest first. */
+    async findUsersWithoutAccount(minAgeMs: number, limit: number): Promise<number[]> {
+      const { rows } = await db.query<{ id: string }>(
+        `SELECT id FROM users WHERE account_opened_at IS NULL AND created_at < now() - make_interval(secs => $1)
+         ORDER BY created_at LIMIT $2`,
+        [minAgeMs / 1000, limit],
+      );
+      return rows.map((row) => parseBigint(row.id));
     },
   };
 }
