@@ -52,6 +52,10 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
   });
   // An idle client can lose its server (database restart); log-and-drop instead of crashing the process.
   pool.on('error', () => {});
+  // A client in use that loses its server (a crash mid-transaction) emits 'error' too, and pg-pool
+  // listens only while it is idle: unheard, it would end the process. The query in flight fails
+  // with the same error, and the request answers 503; that is all it needs.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

@@ -83,16 +83,17 @@ export async function respondIdempotently(
   const { db, userId, key } = options;
   const fingerprint = fingerprintOf(request);
 
-  const { rows: claimed } = await db.query(
+  const { rows: claimed } = await db.query<{ locked_at: string }>(
     `INSERT INTO idempotency_keys AS k (user_id, key, fingerprint, locked_at)
      VALUES ($1, $2, $3, now())
      ON CONFLICT (user_id, key) DO UPDATE SET locked_at = now()
        WHERE k.completed_at IS NULL AND k.fingerprint = excluded.fingerprint
          AND k.locked_at < now() - make_interval(secs => $4)
-     RETURNING 1`,
+     RETURNING k.locked_at::text AS locked_at`,
     [userId, key, fingerprint, STALE_LOCK_SECONDS],
   );
   if (claimed.length === 0) return replayOrRefuse(reply, db, userId, key, fingerprint);
+  const claim: Claim = { userId, key, lockedAt: claimed[0]!.locked_at };
 
   let response: StoredResponse;
   try {
@@ -105,13 +106,43 @@ export async function respondIdempotently(
     if (error instanceof Problem && error.status < 500) {
       // A refusal (not enough money, say) is an outcome: a retry must get the same answer.
       response = { status: error.status, body: toProblemDocument(error, request.url.split('?')[0], request.id) };
-      await storeResponse(db, userId, key, response);
+      await storeResponse(db, userId, key, response).catch(async (storeError: unknown) => {
+        await releaseClaim(db, claim);
+        throw storeError;
+      });
       throw error;
     }
-    await db.query('DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND completed_at IS NULL', [userId, key]);
+    await releaseClaim(db, claim);
     throw error;
   }
   return reply.status(response.status).send(response.body);
+}
+
+interface Claim {
+  userId: number;
+  key: string;
+  /** Which claim (as text, to the microsecond): one a retry took over after STALE_LOCK_SECONDS is not ours to release. */
+  lockedAt: string;
+}
+
+const RELEASE_RETRY_MS = 1_000;
+
+/**
+ * Frees the key of a request that failed, so the client's retry runs at once. When the database is
+ * what failed, the release is retried each second until it is back (up to the stale-lock time, after
+ * which a retry takes the key over anyway), so a blip does not answer retries 409 for half a minute.
+ */
+async function releaseClaim(db: Pool, claim: Claim): Promise<void> {
+  await deleteClaim(db, claim).catch(() => retryRelease(db, claim, 1));
+}
+
+function retryRelease(db: Pool, claim: Claim, attempt: number): void {
+  if (attempt * RELEASE_RETRY_MS >= STALE_LOCK_SECONDS * 1000) return;
+  setTimeout(() => void deleteClaim(db, claim).catch(() => retryRelease(db, claim, attempt + 1)), RELEASE_RETRY_MS).unref();
+}
+
+async function deleteClaim(db: Pool, claim: Claim): Promise<void> {
+  await db.query('DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND completed_at IS NULL AND locked_at = $3::timestamptz', [claim.userId, claim.key, claim.lockedAt]);
 }
 
 async function storeResponse(client: Pick<Pool, 'query'>, userId: number, key: string, response: StoredResponse): Promise<void> {

@@ -45,7 +45,17 @@ describe('order while its PostgreSQL crashes and comes back', () => {
     assert.equal((await context.app.inject({ method: 'PUT', url: `/order/${unsettled}/pay`, headers })).statusCode, 503);
     context.billing.respondWith(context.fakeBilling.handle);
 
+    // A create that has claimed its Idempotency-Key and waits on a lock when the database goes.
+    const blocker = await context.database.pool.connect();
+    blocker.on('error', () => {});
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE orders IN EXCLUSIVE MODE');
+    const claimedBeforeTheCrash = context.app.inject({ method: 'POST', url: '/order', headers: { ...headers, 'idempotency-key': 'claimed-before-the-crash' }, payload: { price: 10 } });
+    await waitFor('the create to claim its key', async () => (await context.database.pool.query(`SELECT 1 FROM idempotency_keys WHERE key = 'claimed-before-the-crash'`)).rowCount === 1);
+
     const crashed = await crashPostgres(postgres.adminUrl);
+    blocker.release(true);
+    assert.equal((await claimedBeforeTheCrash).statusCode, 503);
     const warnings: string[] = [];
     const workers = startWorkers({ ...context.deps, log: { ...context.deps.log, warn: (_fields: object, message: string) => void warnings.push(message) } }, { intervalMs: 100, recoverAfterMs: 0 });
     try {
@@ -78,6 +88,9 @@ describe('order while its PostgreSQL crashes and comes back', () => {
       await workers.stop();
     }
     assert.equal(context.fakeBilling.decisions.get(unsettled)?.status, 'succeeded');
+    // Its key is released within a few seconds of the database's return, not half a minute later by the stale-lock rule.
+    const retryClaimed = () => context.app.inject({ method: 'POST', url: '/order', headers: { ...headers, 'idempotency-key': 'claimed-before-the-crash' }, payload: { price: 10 } });
+    await waitFor('the retry of the create that was cut off to run', async () => (await retryClaimed()).statusCode === 200, 5_000);
     const created = await context.app.inject({ method: 'POST', url: '/order', headers: { ...headers, 'idempotency-key': 'during-the-outage' }, payload: { price: 10 } });
     assert.equal(created.statusCode, 200, 'the key tried during the outage is not stuck in flight');
     const paid = await context.app.inject({ method: 'PUT', url: `/order/${created.json().id}/pay`, headers });
