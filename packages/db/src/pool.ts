@@ -14,18 +14,10 @@ export interface PoolOptions {
   applicationName?: string;
 }
 
-const POOL_WAIT_TIMEOUT_MS = 5_000;
-const CONNECT_TIMEOUT_MS = 2_000;
+const CONNECT_TIMEOUT_MS = 5_000;
 const STATEMENT_TIMEOUT_MS = 10_000;
 /** Readiness answers within this even when the database hangs (Kubernetes' probe timeout is 1 s by default). */
 const READINESS_TIMEOUT_MS = 900;
-
-/** pg-pool hands its own options to each client: only the connect of a new client is shortened. */
-class QuickConnectClient extends pg.Client {
-  constructor(config: pg.ClientConfig = {}) {
-    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
-  }
-}
 
 export function createPool(connectionString: string, options: PoolOptions = {}): Pool {
   const max = options.max ?? 8;
@@ -37,11 +29,11 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     min: max,
     application_name: options.applicationName,
     idleTimeoutMillis: 30_000,
-    // Waiting for a free connection under load fails after this; opening one gives up sooner
-    // (QuickConnectClient), so a database that is down or hangs answers 503 (kit's databaseUnavailable)
-    // well within the caller's timeout.
-    connectionTimeoutMillis: POOL_WAIT_TIMEOUT_MS,
-    Client: QuickConnectClient,
+    // Waiting for a connection (a free one, or a new one to a database that hangs) fails after this
+    // and the request answers 503 (kit's databaseUnavailable); a refused connection fails at once.
+    // Not shorter: on a loaded machine a new connection's fork and SCRAM handshake take seconds, and a
+    // timeout below that would keep a starting service from ever connecting.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     // A statement that runs this long is a bug or a lock pile-up; fail it instead of holding a connection.
     statement_timeout: STATEMENT_TIMEOUT_MS,
     // A server that hangs cannot enforce statement_timeout: the client gives up a little later itself.

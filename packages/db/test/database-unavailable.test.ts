@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { createServiceApp, type ServiceApp } from '@orderflow/kit';
+import { startSilentServer } from '@orderflow/kit/testing';
 import { createPool, isDatabaseReachable, type Pool } from '../src/pool.js';
 
 /** An app whose one route needs the database, as every service's do. */
@@ -10,24 +10,6 @@ function appOn(pool: Pool): ServiceApp {
   const app = createServiceApp({ name: 'probe', logLevel: false, docs: false, isReady: () => isDatabaseReachable(pool) });
   app.get('/probe', async (request) => (await pool.query((request.query as { sql?: string }).sql ?? 'SELECT 1 AS one')).rows);
   return app;
-}
-
-/** A "PostgreSQL" that accepts connections and never says a word: a hung server, a dropped network. */
-async function startSilentServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.resume();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
 }
 
 async function timedProbe(app: ServiceApp, url = '/probe') {
@@ -63,7 +45,7 @@ describe('a request whose database cannot be reached', () => {
     assert.equal((await app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200);
   });
 
-  test('when the server accepts and never answers, then 503 within the 2 s connect timeout, and readiness says no within 1 s', async (t) => {
+  test('when the server accepts and never answers, then 503 within the 5 s connect timeout, and readiness says no within 1 s', async (t) => {
     const silent = await startSilentServer();
     const pool = createPool(`postgres://nobody:secret@127.0.0.1:${silent.port}/none`, { max: 2 });
     const app = appOn(pool);
@@ -79,7 +61,7 @@ describe('a request whose database cannot be reached', () => {
     assert.equal(ready.response.statusCode, 503);
     assert.ok(ready.ms < 1_000, `readiness answered in ${Math.round(ready.ms)} ms`);
     assertDatabaseUnavailable(response);
-    assert.ok(ms < 2_500, `answered in ${Math.round(ms)} ms`);
+    assert.ok(ms < 6_000, `answered in ${Math.round(ms)} ms`);
   });
 });
 

@@ -11,3 +11,4 @@ export { createMetricsRegistry, listenForMetrics, type MetricsRegistryOptions, t
 export { currentTraceFields, runInSpan } from './spans.js';
 export * from './page.js';
 export * from './request-target.js';
+export * from './background-loop.js';

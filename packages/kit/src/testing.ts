@@ -1,6 +1,6 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import LinkHeader from 'http-link-header';
 import { createIdentitySigner, encodeIdentityHeaders, type Identity } from './identity.js';
 import type { ServiceApp } from './app.js';
@@ -40,6 +40,35 @@ export interface StubPeer {
   /** Replaces how the stub answers, e.g. to simulate an outage in one test. */
   respondWith(handler: StubHandler): void;
   close(): Promise<void>;
+}
+
+export interface SilentServer {
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A server that accepts connections and never says a word: a hung process or a network that drops
+ * every answer, for a peer (HTTP) or a database (PostgreSQL's protocol) alike.
+ */
+export async function startSilentServer(): Promise<SilentServer> {
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 /**

@@ -1,26 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
+import { startSilentServer, type SilentServer } from '@orderflow/kit/testing';
 import { newUser, startAuth, type AuthTestContext } from './helper.js';
-
-/** A billing that accepts connections and never answers: a hung process, or a network that drops. */
-async function startSilentBilling(): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.resume();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 const POOL_SIZE = 2;
 const BILLING_TIMEOUT_MS = 3_000;
@@ -29,10 +10,11 @@ const PROMPT_LOGIN_MS = 1_500;
 
 describe('auth while billing never answers', () => {
   let context: AuthTestContext;
-  let billing: Awaited<ReturnType<typeof startSilentBilling>>;
+  // A billing that accepts connections and never answers.
+  let billing: SilentServer;
   const existing = newUser();
   before(async () => {
-    billing = await startSilentBilling();
+    billing = await startSilentServer();
     context = await startAuth({ billingUrl: billing.url, billingTimeoutMs: BILLING_TIMEOUT_MS, poolSize: POOL_SIZE });
     // Registered as if billing had answered then: its account is open.
     await context.app.inject({ method: 'POST', url: '/register', payload: existing }).catch(() => undefined);

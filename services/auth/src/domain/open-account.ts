@@ -1,4 +1,4 @@
-import { serviceUnavailable } from '@orderflow/kit';
+import { serviceUnavailable, startBackgroundLoop, type BackgroundLoop } from '@orderflow/kit';
 import { createUsersStore } from '../store/users.store.js';
 import type { AuthDeps } from './deps.js';
 
@@ -16,10 +16,6 @@ export async function openAccount(deps: AuthDeps, userId: number, requestId: str
   await createUsersStore(deps.db).markAccountOpened(userId);
 }
 
-export interface AccountOpening {
-  stop(): Promise<void>;
-}
-
 /** Users per pass: a backlog left by a long billing outage drains over a few passes. */
 const BATCH = 100;
 
@@ -28,30 +24,14 @@ const BATCH = 100;
  * `intervalMs`. Only users older than one interval: a registration still running finishes its own.
  * With billing still down a pass stops at the first failure and the next one tries again.
  */
-export function startAccountOpening(deps: AuthDeps, options: { intervalMs: number; log: { warn(fields: object, message: string): void } }): AccountOpening {
-  let isStopping = false;
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<void> = Promise.resolve();
-  const pass = async () => {
-    try {
+export function startAccountOpening(deps: AuthDeps, options: { intervalMs: number; log: { warn(fields: object, message: string): void } }): BackgroundLoop {
+  return startBackgroundLoop(
+    async (isStopping) => {
       for (const userId of await createUsersStore(deps.db).findUsersWithoutAccount(options.intervalMs, BATCH)) {
-        if (isStopping) return;
+        if (isStopping()) return;
         await openAccount(deps, userId, `account-opening-${userId}`);
       }
-    } catch (error) {
-      options.log.warn({ err: error }, 'opening pending accounts failed; the next pass tries again');
-    }
-  };
-  const schedule = () => {
-    if (isStopping) return;
-    timer = setTimeout(() => (current = pass().finally(schedule)), options.intervalMs);
-  };
-  schedule();
-  return {
-    async stop() {
-      isStopping = true;
-      clearTimeout(timer);
-      await current;
     },
-  };
+    { intervalMs: options.intervalMs, onError: (error) => options.log.warn({ err: error }, 'opening pending accounts failed; the next pass tries again') },
+  );
 }

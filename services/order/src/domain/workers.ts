@@ -1,42 +1,20 @@
+import { startBackgroundLoop, type BackgroundLoop } from '@orderflow/kit';
 import { deliverDueLetters } from './letters.js';
 import { recoverUnsettledOrders } from './recover-unsettled-orders.js';
 import type { OrderDeps } from './deps.js';
 
-export interface Workers {
-  stop(): Promise<void>;
-}
+export type Workers = BackgroundLoop;
 
 /**
  * The background loops of the order process: deliver letters left in the outbox, and finish payments
- * and refunds left unsettled. Each pass runs to completion before the next is scheduled, so a slow
- * pass never overlaps itself.
+ * and refunds left unsettled (one pass at a time, going on after a failed one: startBackgroundLoop).
  */
 export function startWorkers(deps: OrderDeps, options: { intervalMs: number; recoverAfterMs: number }): Workers {
-  let isStopping = false;
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<void> = Promise.resolve();
-
-  const pass = async () => {
-    try {
+  return startBackgroundLoop(
+    async () => {
       await deliverDueLetters(deps);
       await recoverUnsettledOrders(deps, options.recoverAfterMs);
-    } catch (error) {
-      deps.log.warn({ err: error }, 'background pass failed');
-    }
-  };
-  const schedule = () => {
-    if (isStopping) return;
-    timer = setTimeout(() => {
-      current = pass().finally(schedule);
-    }, options.intervalMs);
-  };
-  schedule();
-
-  return {
-    async stop() {
-      isStopping = true;
-      clearTimeout(timer);
-      await current;
     },
-  };
+    { intervalMs: options.intervalMs, onError: (error) => deps.log.warn({ err: error }, 'background pass failed') },
+  );
 }
