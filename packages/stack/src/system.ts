@@ -13,6 +13,21 @@ import { StartupError } from './startup-error.js';
 export const SERVICES = ['auth', 'billing', 'order', 'notification'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
+/** Who calls whom: each caller is given `<PEER>_URL`, the addresses of every replica of the peer. */
+export const PEERS_OF: Record<ServiceName | 'gateway', readonly ServiceName[]> = {
+  gateway: SERVICES,
+  auth: ['billing'],
+  order: ['billing', 'notification'],
+  billing: [],
+  notification: [],
+};
+
+/** One caller's view of one replica of a peer. */
+export interface PeerLink {
+  caller: ServiceName | 'gateway';
+  callee: ServiceProcess;
+}
+
 export interface SystemOptions {
   /** A PostgreSQL server's admin URL: one database per service is created on it (`<prefix>_<service>`). */
   adminUrl?: string;
@@ -44,6 +59,12 @@ export interface SystemOptions {
   /** Extra arguments for every service process's node, e.g. `--cpu-prof` to profile them. */
   nodeArgs?: string[];
   serviceEnv?: Partial<Record<ServiceName | 'gateway', Record<string, string>>>;
+  /**
+   * The address a caller is given for one replica of a peer, instead of the replica's own: the chaos
+   * suite answers with a fault-injecting proxy in front of it. Asked once per caller service and
+   * peer replica, so every replica of a caller shares the link.
+   */
+  routePeer?: (link: PeerLink) => string | Promise<string>;
 }
 
 export type Transport = 'tcp' | 'unix';
@@ -110,7 +131,17 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       processes.push({ service, index, port, url, peerAddress, metricsUrl: url, child: undefined, env: socketPath === undefined ? {} : { SOCKET_PATH: socketPath } });
     }
   }
-  const urlsOf = (service: ServiceName) => processes.filter((p) => p.service === service).map((p) => p.peerAddress).join(',');
+  const routePeer = options.routePeer ?? (({ callee }: PeerLink) => callee.peerAddress);
+  const peerEnvOf = async (caller: ServiceName | 'gateway'): Promise<Record<string, string>> => {
+    const env: Record<string, string> = {};
+    for (const peer of PEERS_OF[caller]) {
+      const replicas = processes.filter((p) => p.service === peer);
+      env[`${peer.toUpperCase()}_URL`] = (await Promise.all(replicas.map((callee) => routePeer({ caller, callee })))).join(',');
+    }
+    return env;
+  };
+  const peerEnv = {} as Record<ServiceName | 'gateway', Record<string, string>>;
+  for (const caller of ['gateway', ...SERVICES] as const) peerEnv[caller] = await peerEnvOf(caller);
   const common = { HOST: '127.0.0.1', INTERNAL_TOKEN: options.internalToken, LOG_LEVEL: options.logLevel ?? 'info', ...options.env };
   // A key pair per boot: auth signs identities with the private half, the other services verify.
   const identityKeys = generateKeyPairSync('ed25519');
@@ -128,8 +159,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       PORT: String(process.port),
       DATABASE_URL: databaseUrls[service],
       // Callers spread their calls over every replica of a peer, as the gateway does.
-      BILLING_URL: urlsOf('billing'),
-      NOTIFICATION_URL: urlsOf('notification'),
+      ...peerEnv[service],
       ...options.serviceEnv?.[service],
     };
   }
@@ -148,10 +178,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       OTEL_SERVICE_NAME: 'gateway',
       PORT: String(gatewayPort),
       METRICS_PORT: String(gatewayMetricsPort),
-      AUTH_URL: urlsOf('auth'),
-      BILLING_URL: urlsOf('billing'),
-      ORDER_URL: urlsOf('order'),
-      NOTIFICATION_URL: urlsOf('notification'),
+      ...peerEnv.gateway,
       ...options.serviceEnv?.gateway,
     },
   };
