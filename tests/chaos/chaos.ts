@@ -1,13 +1,19 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import type { RunningSystem, ServiceProcess } from '@orderflow/stack';
-import { checkInvariants, waitForQuiescence, type UserLedger } from './invariants.js';
+import type { RunningSystem } from '@orderflow/stack';
+import { checkInvariants, waitForQuiescence } from './invariants.js';
+import { injectFaults, waitUntilEveryProcessIsReady, type CrashDatabase, type FaultKind, type FaultNetwork, type FaultStep, type FaultTimings, type InjectedFault } from './faults.js';
+import { runLoad, type LongestRequest } from './load.js';
+import type { NetworkFaultKind } from './fault-proxy.js';
 
 export interface ChaosOptions {
   system: RunningSystem;
+  network: FaultNetwork;
+  crashDatabase: CrashDatabase;
   durationMs: number;
   users: number;
-  /** Pause between one process being restarted and the next kill. */
-  killEveryMs: number;
+  /** The kinds of fault drawn at random once `plan` is done. */
+  kinds: readonly FaultKind[];
+  plan?: readonly FaultStep[];
+  timings: FaultTimings;
   log?: (line: string) => void;
 }
 
@@ -15,146 +21,119 @@ export interface ChaosSummary {
   users: number;
   requests: number;
   failedRequests: number;
-  kills: number;
-  restarts: number;
   orders: number;
+  paidOrders: number;
+  faults: InjectedFault[];
+  /** Over every proxy: answer chunks delayed or swallowed, answers reset, listeners closed. */
+  networkActs: Record<NetworkFaultKind, number>;
+  longestRequest: LongestRequest;
+  requestBoundMs: number;
+  /** From the lifting of the last fault until every process was ready. */
+  readyAfterLastFaultMs: number;
+  readyWithinMs: number;
   violations: string[];
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-interface Answer {
-  status: number;
-  /** The fields the simulation reads: an id (user, order) or a problem's code. */
-  body: { id?: number; code?: string } | undefined;
-  /** The session id, when the answer set the cookie. */
-  session?: string;
-}
+/** How long recovery may take to settle every order, letter and account once the load has stopped. */
+const SETTLE_WITHIN_MS = 60_000;
 
 /**
- * Drives users through register → top up → order → pay → (sometimes) cancel while processes are
- * SIGKILLed and restarted, then lets recovery finish and checks the invariants.
+ * The gateway's UPSTREAM_TIMEOUT_MS in a chaos run. It is above order's own budget for a call to
+ * billing (three attempts of PEER_TIMEOUT_MS with backoff), so a pay whose billing call is lost gets
+ * order's 503, not the gateway's.
  */
-export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
-  const { system } = options;
-  const log = options.log ?? (() => {});
-  let requests = 0;
-  let failedRequests = 0;
-  let kills = 0;
-  let restarts = 0;
-  let orders = 0;
-  const loadEndsAt = Date.now() + options.durationMs;
+const GATEWAY_UPSTREAM_TIMEOUT_MS = 5_000;
 
-  async function send(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<Answer | undefined> {
-    requests++;
-    try {
-      const response = await fetch(`${system.gatewayUrl}${path}`, {
-        method,
-        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(5_000),
-      });
-      const text = await response.text();
-      if (response.status >= 500) failedRequests++;
-      const session = /^session_id=([^;]+)/.exec(response.headers.get('set-cookie') ?? '')?.[1];
-      return { status: response.status, body: text.length > 0 ? JSON.parse(text) : undefined, session };
-    } catch {
-      failedRequests++;
-      return undefined;
-    }
-  }
+/**
+ * The documented bound on any answer: the gateway asks auth (forward auth), then the route's service,
+ * each within UPSTREAM_TIMEOUT_MS; a second more covers undici's coarse timers on a busy machine.
+ */
+export const REQUEST_BOUND_MS = 2 * GATEWAY_UPSTREAM_TIMEOUT_MS + 1_000;
 
-  /** Retries through crashes (network errors, 5xx, 409 in flight) until a final answer or a long deadline. */
-  async function settle(method: string, path: string, body: unknown, headers: Record<string, string>, isFinal: (a: Answer) => boolean): Promise<Answer | undefined> {
-    const deadline = Math.max(loadEndsAt, Date.now()) + 20_000;
-    while (Date.now() < deadline) {
-      const answer = await send(method, path, body, headers);
-      if (answer !== undefined && isFinal(answer)) return answer;
-      await sleep(100 + Math.random() * 200);
-    }
-    return undefined;
-  }
-
-  async function simulateUser(): Promise<UserLedger | undefined> {
-    const login = `chaos_${randomBytes(5).toString('hex')}`;
-    const credentials = { login, password: 'correct horse battery', email: `${login}@example.com` };
-    const registered = await settle('POST', '/register', credentials, {}, (a) => a.status === 200 || a.status === 409);
-    if (registered === undefined) return undefined;
-    const loggedIn = await settle('POST', '/login', { login, password: credentials.password }, {}, (a) => a.status === 200);
-    const session = loggedIn?.session;
-    if (session === undefined) return undefined;
-    const me = await settle('GET', '/auth', undefined, { authorization: `Bearer ${session}` }, (a) => a.status === 200);
-    if (me === undefined) return undefined;
-    if (me.body?.id === undefined) return undefined;
-    const ledger: UserLedger = { userId: me.body.id, topUpKeysIssued: 0, topUpKeysConfirmed: 0, orderKeysIssued: 0, orderKeysConfirmed: 0 };
-    const auth = () => ({ authorization: `Bearer ${session}` });
-
-    while (Date.now() < loadEndsAt) {
-      const topUpKey = randomUUID();
-      ledger.topUpKeysIssued++;
-      const topUp = await settle('POST', '/billing/change', { amount: pick([10, 25, 50]) }, { ...auth(), 'idempotency-key': topUpKey }, (a) => a.status === 200);
-      if (topUp !== undefined) ledger.topUpKeysConfirmed++;
-
-      const orderKey = randomUUID();
-      ledger.orderKeysIssued++;
-      const created = await settle('POST', '/order', { price: pick([5, 20, 40, 80]) }, { ...auth(), 'idempotency-key': orderKey }, (a) => a.status === 200);
-      if (created === undefined) continue;
-      ledger.orderKeysConfirmed++;
-      orders++;
-      const orderId = created.body?.id;
-      if (orderId === undefined) continue;
-      if (Math.random() < 0.1) continue; // some orders are never paid
-
-      const paid = await settle('PUT', `/order/${orderId}/pay`, undefined, auth(), (a) => a.status === 200 || (a.status === 409 && a.body?.code !== 'idempotency.in_flight'));
-      if (paid?.status === 200 && Math.random() < 0.3) {
-        await settle('POST', `/order/${orderId}/cancel`, undefined, auth(), (a) => a.status === 200 || (a.status === 409 && a.body?.code === 'order.not_cancellable'));
-      }
-      if (Math.random() < 0.2) await send('GET', '/notification', undefined, auth());
-    }
-    return ledger;
-  }
-
-  async function killAndRestart(): Promise<void> {
-    const victims = system.processes.filter((p) => p.service !== 'gateway');
-    while (Date.now() < loadEndsAt) {
-      await sleep(options.killEveryMs * (0.5 + Math.random()));
-      if (Date.now() >= loadEndsAt) break;
-      const victim: ServiceProcess = pick(victims);
-      await system.kill(victim, 'SIGKILL');
-      kills++;
-      log(`killed ${victim.service}-${victim.index} (kill #${kills})`);
-      await sleep(200 + Math.random() * 800);
-      await system.restart(victim);
-      restarts++;
-    }
-  }
-
-  const progress = setInterval(() => log(`requests ${requests}, 5xx or network errors ${failedRequests}, orders ${orders}, kills ${kills}`), 5_000);
-  const [ledgers] = await Promise.all([Promise.all(Array.from({ length: options.users }, simulateUser)), killAndRestart()]);
-  clearInterval(progress);
-
-  log('load stopped; waiting for recovery to settle every order and letter');
-  const settled = await waitForQuiescence(system.databaseUrls.order, 60_000);
-  const users = ledgers.filter((l): l is UserLedger => l !== undefined);
-  const violations = await checkInvariants(system.databaseUrls, users);
-  if (!settled) violations.unshift('recovery did not settle every order and letter within 60 s');
-  if (users.length < options.users) violations.push(`${options.users - users.length} simulated users could not even register and log in`);
-  return { users: users.length, requests, failedRequests, kills, restarts, orders, violations };
-}
-
-export function formatSummary(summary: ChaosSummary): string {
-  return [
-    `users ${summary.users}, requests ${summary.requests} (${summary.failedRequests} hit a dead process and were retried), orders ${summary.orders}`,
-    `processes killed ${summary.kills}, restarted ${summary.restarts}`,
-    `invariant violations: ${summary.violations.length}`,
-    ...summary.violations.map((v) => `  - ${v}`),
-  ].join('\n');
-}
+/** Every process answers /health/ready with 200 this soon after a fault is lifted (a restart included). */
+export const READY_WITHIN_MS = 15_000;
 
 /** Fast recovery for a short run: unsettled payments are retried after a second, letters every 200 ms. */
 export const CHAOS_SERVICE_ENV = {
   // Every simulated user signs up from one address: the edge's per-address limit would refuse them.
-  gateway: { CREDENTIAL_RATE_LIMIT: '100000' },
+  gateway: { CREDENTIAL_RATE_LIMIT: '100000', UPSTREAM_TIMEOUT_MS: String(GATEWAY_UPSTREAM_TIMEOUT_MS) },
   order: { RECOVERY_AFTER_MS: '1000', WORKER_INTERVAL_MS: '200', PEER_TIMEOUT_MS: '1000' },
 };
+
+/**
+ * Drives users through sign-up → top up → order → pay → (sometimes) cancel while faults are injected
+ * one after another, then lets recovery finish and checks the invariants.
+ */
+export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
+  const { system, network } = options;
+  const log = options.log ?? (() => {});
+  const until = Date.now() + options.durationMs;
+  const stop: { at?: number } = {};
+  let markUnderWay = () => {};
+  const underWay = new Promise<void>((resolve) => (markUnderWay = resolve));
+
+  const loadDone = runLoad({ gatewayUrl: system.gatewayUrl, users: options.users, stop, onFirstPay: () => markUnderWay(), clientTimeoutMs: 3 * REQUEST_BOUND_MS, log });
+  // The load runs as long as asked and, on a slow machine, until the whole plan has been injected.
+  let faults: InjectedFault[];
+  try {
+    faults = await injectFaults({ system, network, crashDatabase: options.crashDatabase, startAfter: underWay, plan: options.plan ?? [], kinds: options.kinds, until, timings: options.timings, readyWithinMs: READY_WITHIN_MS, log });
+    await sleep(until - Date.now());
+  } finally {
+    stop.at = Date.now();
+  }
+  const load = await loadDone;
+  // Each fault was measured until every process was ready again; this is the check that none stayed down.
+  const isReadyAtEnd = await waitUntilEveryProcessIsReady(system.processes, READY_WITHIN_MS);
+
+  log('load stopped; waiting for recovery to settle every order, letter and account');
+  const settled = await waitForQuiescence(system.databaseUrls, SETTLE_WITHIN_MS);
+  const violations = await checkInvariants(system.databaseUrls, load.ledgers, load.answers);
+  if (!settled) violations.unshift(`recovery did not settle every order, letter and account within ${SETTLE_WITHIN_MS / 1000} s`);
+  if (load.failedSignUps > 0) violations.push(`${load.failedSignUps} sign-ups never got to a logged-in user`);
+  if (!isReadyAtEnd) violations.push(`a process was still not ready ${READY_WITHIN_MS} ms after the last fault`);
+  if (faults.length === 0) violations.push('no fault was injected');
+  for (const fault of faults) {
+    if (fault.readyAfterMs > READY_WITHIN_MS) violations.push(`${fault.kind} on ${fault.target}: ready again after ${fault.readyAfterMs} ms, over ${READY_WITHIN_MS} ms`);
+  }
+  if (load.longestRequest.ms > REQUEST_BOUND_MS) {
+    const { ms, method, path, outcome } = load.longestRequest;
+    violations.push(`${load.requestsOverBound(REQUEST_BOUND_MS)} requests took longer than ${REQUEST_BOUND_MS} ms; the longest, ${method} ${path} (${outcome}), ${ms} ms`);
+  }
+  return {
+    users: load.ledgers.length,
+    requests: load.requests,
+    failedRequests: load.failedRequests,
+    orders: load.orders,
+    paidOrders: [...load.answers.paid.values()].filter((statuses) => statuses.includes('processing')).length,
+    faults,
+    networkActs: network.acted(),
+    longestRequest: load.longestRequest,
+    requestBoundMs: REQUEST_BOUND_MS,
+    readyAfterLastFaultMs: faults.at(-1)?.readyAfterMs ?? 0,
+    readyWithinMs: READY_WITHIN_MS,
+    violations,
+  };
+}
+
+export function countFaults(faults: readonly InjectedFault[]): Record<FaultKind, number> {
+  const counts = { kill: 0, delay: 0, blackhole: 0, reset: 0, refuse: 0, postgres: 0 };
+  for (const fault of faults) counts[fault.kind]++;
+  return counts;
+}
+
+export function formatSummary(summary: ChaosSummary): string {
+  const counts = countFaults(summary.faults);
+  const acts = summary.networkActs;
+  const longestReady = Math.max(0, ...summary.faults.map((f) => f.readyAfterMs));
+  return [
+    `users ${summary.users}, requests ${summary.requests} (${summary.failedRequests} met a fault and were retried), orders ${summary.orders}, paid orders ${summary.paidOrders}`,
+    `faults: ${summary.faults.length} (processes killed ${counts.kill}, PostgreSQL crashed ${counts.postgres}, links delayed ${counts.delay}, blackholed ${counts.blackhole}, reset ${counts.reset}, refused ${counts.refuse})`,
+    `the proxies delayed ${acts.delay} answer chunks, swallowed ${acts.blackhole}, reset ${acts.reset} answers mid-way and closed a listener ${acts.refuse} times (a kill closes those in front of its process)`,
+    `longest request ${summary.longestRequest.ms} ms (${summary.longestRequest.method} ${summary.longestRequest.path}, ${summary.longestRequest.outcome}; bound ${summary.requestBoundMs} ms)`,
+    `time to ready after a fault: longest ${longestReady} ms, after the last ${summary.readyAfterLastFaultMs} ms (bound ${summary.readyWithinMs} ms)`,
+    `invariant violations: ${summary.violations.length}`,
+    ...summary.violations.map((v) => `  - ${v}`),
+  ].join('\n');
+}

@@ -9,6 +9,14 @@ export interface UserLedger {
   orderKeysConfirmed: number;
 }
 
+/** What the system answered the simulated users with 2xx, to hold against where it ended. */
+export interface ClientAnswers {
+  /** Per order, the status of every 200 answer to its pay. */
+  paid: Map<number, string[]>;
+  /** Orders whose cancel was answered 200. */
+  cancelled: Set<number>;
+}
+
 interface Urls {
   auth: string;
   billing: string;
@@ -37,7 +45,7 @@ const EXPECTED_LETTERS: Record<string, (refunded: boolean) => string[]> = {
  * Checks, from each service's own database, that no money or letter was lost or doubled. Returns one
  * line per violation; an empty list means every invariant holds.
  */
-export async function checkInvariants(urls: Urls, users: UserLedger[]): Promise<string[]> {
+export async function checkInvariants(urls: Urls, users: UserLedger[], answers: ClientAnswers): Promise<string[]> {
   const violations: string[] = [];
   const userIds = users.map((u) => u.userId);
 
@@ -104,6 +112,8 @@ export async function checkInvariants(urls: Urls, users: UserLedger[]): Promise<
     const actual = lettersOf.get(id) ?? [];
     if (JSON.stringify(actual) !== JSON.stringify(expected)) violations.push(`order ${id} (${order.status}) has letters [${actual}] instead of [${expected}]`);
   }
+  violations.push(...checkAnswersAgainstOrders(answers, orders));
+  violations.push(...(await findUsersWithoutAccounts(urls)).map((id) => `user ${id} can log in but has no billing account`));
   for (const orderId of chargesOf.keys()) {
     if (!orderIds.has(orderId)) violations.push(`billing charged order ${orderId}, which order does not know`);
   }
@@ -131,16 +141,47 @@ export async function checkInvariants(urls: Urls, users: UserLedger[]): Promise<
   return violations;
 }
 
-/** Waits until no order is unsettled and no letter undelivered, or the deadline passes. */
-export async function waitForQuiescence(orderUrl: string, timeoutMs: number): Promise<boolean> {
+/**
+ * A 200 to a pay is a promise: `processing` means paid (the order may be cancelled and refunded since),
+ * `failed` means never charged. A 200 to a cancel means the order ends cancelled.
+ */
+export function checkAnswersAgainstOrders(answers: ClientAnswers, orders: ReadonlyArray<{ id: string; status: string; refunded_minor: string | null }>): string[] {
+  const violations: string[] = [];
+  const orderOf = new Map(orders.map((o) => [Number(o.id), o]));
+  for (const [orderId, statuses] of answers.paid) {
+    const order = orderOf.get(orderId);
+    for (const answered of statuses) {
+      const isKept =
+        order !== undefined &&
+        (answered === 'processing' ? order.status === 'processing' || (order.status === 'cancelled' && order.refunded_minor !== null) : answered === 'failed' && order.status === 'failed');
+      if (!isKept) violations.push(`order ${orderId}: a pay was answered 200 ${answered}, but the order ends ${order?.status ?? 'missing'}${order?.status === 'cancelled' ? ' without a refund' : ''}`);
+    }
+  }
+  for (const orderId of answers.cancelled) {
+    const order = orderOf.get(orderId);
+    if (order?.status !== 'cancelled') violations.push(`order ${orderId}: a cancel was answered 200, but the order ends ${order?.status ?? 'missing'}`);
+  }
+  return violations;
+}
+
+/** Users of auth with no account in billing: they could log in and never pay. Ids across two databases. */
+async function findUsersWithoutAccounts(urls: Urls): Promise<number[]> {
+  const users = await query<{ id: string }>(urls.auth, 'SELECT id FROM users');
+  const accounts = await query<{ user_id: string }>(urls.billing, 'SELECT user_id FROM accounts WHERE user_id = ANY($1)', [users.map((u) => u.id)]);
+  const withAccount = new Set(accounts.map((a) => a.user_id));
+  return users.map((u) => u.id).filter((id) => !withAccount.has(id)).map(Number);
+}
+
+/** Waits until no order is unsettled, no letter undelivered and no user without an account, or the deadline passes. */
+export async function waitForQuiescence(urls: Urls, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const [row] = await query<{ unsettled: string; undelivered: string }>(
-      orderUrl,
+      urls.order,
       `SELECT (SELECT count(*) FROM orders WHERE status IN ('pending', 'cancelling')) AS unsettled,
               (SELECT count(*) FROM outbox WHERE delivered_at IS NULL) AS undelivered`,
     );
-    if (Number(row!.unsettled) === 0 && Number(row!.undelivered) === 0) return true;
+    if (Number(row!.unsettled) === 0 && Number(row!.undelivered) === 0 && (await findUsersWithoutAccounts(urls)).length === 0) return true;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return false;
