@@ -80,6 +80,8 @@ try {
     durationMs: args.durationMs,
     users: args.users,
     kinds: args.kinds,
+    // Each kind asked for at least once, on a link drawn at random; then any of them.
+    plan: args.kinds.map((kind) => ({ kind })),
     timings: { holdMs: 3_000, gapMs: 2_000, delayMs: 400 },
     log: (line) => console.log(`[chaos] ${line}`),
   });
