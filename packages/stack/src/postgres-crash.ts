@@ -75,7 +75,12 @@ async function restart(adminUrl: string, launch: Launch): Promise<void> {
     // Someone else's server (DATABASE_URL) gets a process group of its own and outlives this process.
     detached: !launch.isOurs,
   });
-  if (launch.isOurs) process.once('exit', () => child.kill('SIGINT'));
+  if (launch.isOurs) {
+    // One hook per live server, not per restart: a run that crashes the server often adds no listeners.
+    const stopOnExit = () => child.kill('SIGINT');
+    process.once('exit', stopOnExit);
+    child.once('exit', () => process.off('exit', stopOnExit));
+  }
   const log: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {

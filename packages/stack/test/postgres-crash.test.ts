@@ -33,8 +33,11 @@ describe('crashPostgres: SIGKILL and start again, on the same data folder and po
     let isStopped = false;
     defer(t, () => (isStopped ? undefined : postgres.stop()));
     await (await crashPostgres(postgres.adminUrl)).restart();
+    const exitHooks = process.listenerCount('exit');
     await query(postgres.adminUrl, 'CREATE TABLE between_crashes (id int)');
     await (await crashPostgres(postgres.adminUrl)).restart();
+    // A crashed server's exit hook goes with it: a long chaos run crashes the server many times.
+    assert.equal(process.listenerCount('exit'), exitHooks, 'one exit hook per live server');
     const restartedPid = await postmasterPidOf(postgres.dataDir);
     assert.notEqual(restartedPid, postgres.pid);
 
