@@ -242,7 +242,14 @@ function pipeOutput(child: ChildProcess, name: string, logs: SystemOptions['logs
   }
 }
 
-async function waitUntilReady(target: ServiceProcess, timeoutMs = 20_000): Promise<void> {
+/**
+ * A healthy start takes about a second; on two cores busy with a test run's other systems (npm test
+ * runs two files at once, each booting five to nine processes) auth's first argon2 and key set-up
+ * have been seen to take over 20 s. A minute tells a slow start from one that never comes.
+ */
+const READY_TIMEOUT_MS = 60_000;
+
+async function waitUntilReady(target: ServiceProcess, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (target.child?.exitCode !== null && target.child?.exitCode !== undefined) {
