@@ -1,17 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
+import type pg from 'pg';
+import { withClient } from '@orderflow/db';
 import type { RunningSystem } from '@orderflow/stack';
 import { bootTestSystem, createApiClient, randomLogin } from '../support/system.js';
 
 async function queryOne<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[]): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows[0]!;
-  } finally {
-    await client.end();
-  }
+  return withClient(url, async (client) => (await client.query<T>(sql, params)).rows[0]!);
 }
 
 describe('concurrent payments through the gateway, every service a real process', () => {

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import pg from 'pg';
+import { withClient } from '@orderflow/db';
 import { createIdentitySigner } from '@orderflow/kit';
 import type { RunningSystem, ServiceName } from '@orderflow/stack';
 import { bootTestSystem, createApiClient, randomLogin } from '../support/system.js';
@@ -42,13 +42,8 @@ describe('security: internal routes and identity', () => {
   }
 
   async function countLetters(userId: number): Promise<number> {
-    const client = new pg.Client({ connectionString: system.databaseUrls.notification });
-    await client.connect();
-    try {
-      return (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM letters WHERE user_id = $1', [userId])).rows[0]!.n;
-    } finally {
-      await client.end();
-    }
+    const { rows } = await withClient(system.databaseUrls.notification, (client) => client.query<{ n: number }>('SELECT count(*)::int AS n FROM letters WHERE user_id = $1', [userId]));
+    return rows[0]!.n;
   }
 
   // The seven spellings of the report, and near relatives: backslash traversal, encoded dots and
@@ -136,10 +131,7 @@ describe('security: internal routes and identity', () => {
 
     await sendRaw(urlOf('billing'), `PUT /%69nternal/accounts/${userId} HTTP/1.1`);
 
-    const client = new pg.Client({ connectionString: system.databaseUrls.billing });
-    await client.connect();
-    const { rows } = await client.query('SELECT 1 FROM accounts WHERE user_id = $1', [userId]);
-    await client.end();
+    const { rows } = await withClient(system.databaseUrls.billing, (client) => client.query('SELECT 1 FROM accounts WHERE user_id = $1', [userId]));
     assert.equal(rows.length, 0);
   });
 

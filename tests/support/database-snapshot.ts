@@ -1,13 +1,11 @@
-import pg from 'pg';
+import { withClient } from '@orderflow/db';
 
 /**
  * A digest of every row of every table of a database (migrations bookkeeping aside): two equal
  * snapshots mean nothing was written in between.
  */
 export async function snapshotDatabase(url: string): Promise<Record<string, string>> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+  return withClient(url, async (client) => {
     const { rows: tables } = await client.query<{ name: string }>(
       `SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations' ORDER BY 1`,
     );
@@ -17,9 +15,7 @@ export async function snapshotDatabase(url: string): Promise<Record<string, stri
       snapshot[name] = rows[0]?.digest ?? '';
     }
     return snapshot;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 export async function snapshotDatabases(urls: Record<string, string>): Promise<Record<string, Record<string, string>>> {

@@ -1,4 +1,5 @@
 export * from './pool.js';
 export * from './migrate.js';
-export * from './test-database.js';
+export * from './client.js';
+export * from './bigint.js';
 export * from './corking-socket.js';

@@ -37,13 +37,3 @@ export function fromMinorUnits(minor: number): number {
   if (!Number.isSafeInteger(minor)) throw new RangeError(`not an integer amount of minor units: ${minor}`);
   return minor / 100;
 }
-
-/**
- * PostgreSQL returns `bigint` as a string because it can exceed 2^53. Every amount here is bounded far
- * below that, so the store converts deliberately and refuses anything that would lose precision.
- */
-export function parseBigint(value: string | number | bigint): number {
-  const parsed = typeof value === 'number' ? value : Number(value);
-  if (!Number.isSafeInteger(parsed)) throw new RangeError(`bigint out of the safe range: ${String(value)}`);
-  return parsed;
-}

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fromMinorUnits, InvalidAmountError, MAX_AMOUNT, parseBigint, toMinorUnits } from '../src/index.js';
+import { fromMinorUnits, InvalidAmountError, MAX_AMOUNT, toMinorUnits } from '../src/index.js';
 
 describe('toMinorUnits', () => {
   const accepted: Array<[number, number]> = [
@@ -43,13 +43,4 @@ describe('fromMinorUnits', () => {
       assert.equal(toMinorUnits(fromMinorUnits(minor)), minor);
     });
   }
-});
-
-describe('parseBigint', () => {
-  test('when PostgreSQL returns an int8 string, then it becomes a number', () => {
-    assert.equal(parseBigint('500000'), 500000);
-  });
-  test('when the value is beyond 2^53, then it is refused instead of rounded', () => {
-    assert.throws(() => parseBigint('9007199254740993'), RangeError);
-  });
 });

@@ -1,6 +1,6 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
+import { withClient } from '@orderflow/db';
 import lockfile from 'proper-lockfile';
 import { findFreePort, isPortFree } from './free-port.js';
 import { findInstalledBinaries, reachableBinaries } from './postgres-binaries.js';
@@ -154,16 +154,12 @@ async function listenOnSomePort(server: ServerOptions, exactPort: number | undef
 
 /** The server answering on the port must be the one on our cluster, not one that got there first. */
 async function assertServes(adminUrl: string, dataDir: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 });
-  try {
-    await client.connect();
-    const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
-    const [served, ours] = await Promise.all([realpath(rows[0]!.data_directory), realpath(dataDir)]);
-    if (served !== ours) throw new StartupError(`the PostgreSQL answering on ${new URL(adminUrl).port} serves ${served}, not ${ours}: refusing to use a server this start did not start.`);
-  } catch (error) {
-    if (error instanceof StartupError) throw error;
-    throw new StartupError(`the PostgreSQL just started on port ${new URL(adminUrl).port} does not answer as ${USER} (${(error as Error).message}); refusing to use it.`);
-  } finally {
-    await client.end().catch(() => {});
-  }
+  const served = await withClient(adminUrl, (client) => client.query<{ data_directory: string }>('SHOW data_directory'), { connectionTimeoutMillis: 10_000 }).then(
+    ({ rows }) => realpath(rows[0]!.data_directory),
+    (error: Error) => {
+      throw new StartupError(`the PostgreSQL just started on port ${new URL(adminUrl).port} does not answer as ${USER} (${error.message}); refusing to use it.`);
+    },
+  );
+  const ours = await realpath(dataDir);
+  if (served !== ours) throw new StartupError(`the PostgreSQL answering on ${new URL(adminUrl).port} serves ${served}, not ${ours}: refusing to use a server this start did not start.`);
 }

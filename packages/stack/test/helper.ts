@@ -5,7 +5,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
+import { withClient } from '@orderflow/db';
 
 const cleanups = new WeakMap<TestContext, (() => unknown)[]>();
 
@@ -32,13 +33,7 @@ export async function makeFolder(t: TestContext, name: string, { isPrivate = fal
 }
 
 export async function query<Row extends pg.QueryResultRow>(adminUrl: string, sql: string): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return (await client.query<Row>(sql)).rows;
-  } finally {
-    await client.end();
-  }
+  return withClient(adminUrl, async (client) => (await client.query<Row>(sql)).rows);
 }
 
 /** The cluster the server behind `adminUrl` says it runs on, as a real path. */

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { createPool, createTestDatabase, type TestDatabase } from '@orderflow/db';
+import { createPool } from '@orderflow/db';
+import { createTestDatabase, type TestDatabase } from '@orderflow/db/testing';
 import { startStubPeer, type StubPeer } from '@orderflow/kit/testing';
 import { createPeerClient } from '@orderflow/http-client';
 import { buildAuthApp } from '../src/app.js';

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { explainGenericPlan } from '@orderflow/db';
+import { explainGenericPlan } from '@orderflow/db/testing';
 import { injectPage, MALFORMED_CURSORS, walkPages } from '@orderflow/kit/testing';
 import { LIST_LEDGER_ENTRIES } from '../src/store/accounts.store.js';
 import { newOrderId, openAccount, pay, startBilling, type BillingTestContext } from './helper.js';

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '@orderflow/db';
+import { createTestDatabase, type TestDatabase } from '@orderflow/db/testing';
 import type { ServiceApp } from '@orderflow/kit';
 import { createTestIdentities } from '@orderflow/kit/testing';
 import { buildBillingApp } from '../src/app.js';

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, explainGenericPlan, type TestDatabase } from '@orderflow/db';
+import { createTestDatabase, explainGenericPlan, type TestDatabase } from '@orderflow/db/testing';
 import type { ServiceApp } from '@orderflow/kit';
 import { createTestIdentities, injectPage, MALFORMED_CURSORS, walkPages } from '@orderflow/kit/testing';
 import { LIST_LETTERS_OF_USER } from '../src/store/letters.store.js';

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '@orderflow/db';
+import { createTestDatabase, type TestDatabase } from '@orderflow/db/testing';
 import { createTestIdentities, startStubPeer, type RecordedCall, type StubPeer } from '@orderflow/kit/testing';
 import { createPeerClient, type PeerClient } from '@orderflow/http-client';
 import { createMetricsRegistry, type ServiceApp } from '@orderflow/kit';

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { explainGenericPlan } from '@orderflow/db';
+import { explainGenericPlan } from '@orderflow/db/testing';
 import { injectPage, MALFORMED_CURSORS, walkPages } from '@orderflow/kit/testing';
 import { LIST_ORDERS_OF_USER } from '../src/store/orders.store.js';
 import { createOrderFor, newCustomer, startOrder, type OrderTestContext } from './helper.js';

@@ -1,5 +1,4 @@
-import { parseBigint } from '@orderflow/money';
-import type { Queryable } from '@orderflow/db';
+import { parseBigint, type Queryable } from '@orderflow/db';
 import type { PageBounds } from '@orderflow/kit';
 
 export interface Account {

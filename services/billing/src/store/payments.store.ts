@@ -1,5 +1,4 @@
-import { parseBigint } from '@orderflow/money';
-import type { Queryable } from '@orderflow/db';
+import { parseBigint, type Queryable } from '@orderflow/db';
 
 /** The one vocabulary of a payment's outcome, in billing, in order and on the internal API. */
 export type PaymentStatus = 'succeeded' | 'declined';

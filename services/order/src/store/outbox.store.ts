@@ -1,5 +1,4 @@
-import { parseBigint } from '@orderflow/money';
-import type { Queryable } from '@orderflow/db';
+import { parseBigint, type Queryable } from '@orderflow/db';
 
 export interface OutboxLetter {
   id: number;

@@ -1,19 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createPool, type Pool } from './pool.js';
 import { migrate } from './migrate.js';
+import { withClient, withDatabaseName } from './client.js';
+
+/*
+ * `@orderflow/db/testing`: what only tests use, kept out of the package's main entry so that no
+ * service can import a test helper by accident (eslint refuses this entry under any src/ folder).
+ */
 
 export interface TestDatabase {
   url: string;
   pool: Pool;
   drop(): Promise<void>;
-}
-
-/** Replaces the database name of a PostgreSQL URL. */
-export function withDatabaseName(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
 }
 
 /**
@@ -27,7 +25,7 @@ export async function createTestDatabase(migrationsDir: string): Promise<TestDat
     throw new Error('TEST_DATABASE_URL is not set: run the tests with `npm test`, which starts PostgreSQL.');
   }
   const name = `test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  await withClient(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
   const url = withDatabaseName(adminUrl, name);
   await migrate(url, migrationsDir);
   const pool = createPool(url, { max: 20 });
@@ -36,19 +34,9 @@ export async function createTestDatabase(migrationsDir: string): Promise<TestDat
     pool,
     async drop() {
       await pool.end();
-      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
-}
-
-export async function adminQuery(adminUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 /**
