@@ -14,6 +14,11 @@ export default tseslint.config(
   },
   { files: ['web/src/**/*.{ts,tsx}'], ...reactHooks.configs.flat.recommended },
   {
+    // A service's or a package's own code never runs a test helper.
+    files: ['services/*/src/**/*.ts', 'packages/*/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: '@orderflow/db/testing', message: 'Test-only: import it from test/ folders.' }, { name: '@orderflow/kit/testing', message: 'Test-only: import it from test/ folders.' }] }] },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
