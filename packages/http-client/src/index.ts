@@ -2,8 +2,10 @@ import { Pool, type Dispatcher } from 'undici';
 import pRetry, { AbortError } from 'p-retry';
 import { serviceUnavailable, type Problem } from '@orderflow/kit';
 import { resolvePeerAddresses } from './peer-address.js';
+import { createReplicas, sendToReplicas } from './replicas.js';
 
 export { isUnixAddress, resolvePeerAddresses, type PeerAddress } from './peer-address.js';
+export { createReplicas, isConnectionRefused, sendToReplicas, type Replicas } from './replicas.js';
 
 export interface PeerClientOptions {
   /** The peer's name, for errors and logs: `billing`. */
@@ -71,23 +73,8 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
         connectTimeout: Math.min(timeoutMs, 1_000),
       }),
   );
-  if (pools.length === 0) throw new Error(`no URL for peer ${options.name}`);
-  let turn = 0;
-
-  /**
-   * Sends to the replicas in turn. A refused connection never reached the peer, so the next
-   * replica is tried at once, idempotent call or not; other failures are left to the retry policy.
-   */
-  async function send(request: Parameters<Pool['request']>[0]) {
-    const start = turn++ % pools.length;
-    for (let offset = 0; ; offset++) {
-      try {
-        return await pools[(start + offset) % pools.length]!.request(request);
-      } catch (error) {
-        if (offset + 1 >= pools.length || !isConnectionRefused(error)) throw error;
-      }
-    }
-  }
+  const replicas = createReplicas(`peer ${options.name}`, pools);
+  const send = (request: Parameters<Pool['request']>[0]) => sendToReplicas(replicas, (pool) => pool.request(request));
 
   async function attempt<T>(request: PeerRequest): Promise<PeerResponse<T>> {
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
@@ -146,13 +133,4 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
 
 function peerUnavailable(name: string, cause: unknown): Problem {
   return serviceUnavailable('peer.unavailable', `The ${name} service is unavailable right now; try again shortly.`, cause);
-}
-
-/** True when the error means the request never reached the peer, so sending it elsewhere is safe. */
-export function isConnectionRefused(error: unknown): boolean {
-  for (let cause = error; cause !== undefined && cause !== null; cause = (cause as { cause?: unknown }).cause) {
-    const code = (cause as { code?: unknown }).code;
-    if (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT') return true;
-  }
-  return false;
 }

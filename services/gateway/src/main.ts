@@ -1,8 +1,8 @@
-import { resolvePeerAddresses } from '@orderflow/http-client';
+import { createReplicas, resolvePeerAddresses } from '@orderflow/http-client';
 import { createMetricsRegistry, listenForMetrics, runService } from '@orderflow/kit';
 import { buildGatewayApp } from './app.js';
 import { readGatewayConfig, splitUrls } from './config.js';
-import { createUpstream, createUpstreamAgent } from './upstreams.js';
+import { createUpstreamAgent } from './upstreams.js';
 import { createForwardAuth } from './clients/forward-auth.client.js';
 import { createSessionCache } from './session-cache.js';
 
@@ -14,10 +14,10 @@ const peers = resolvePeerAddresses(Object.values(lists).flat());
 let next = 0;
 const originsOf = (entries: string[]) => entries.map(() => peers.addresses[next++]!.origin);
 const upstreams = {
-  auth: createUpstream('auth', originsOf(lists.auth)),
-  billing: createUpstream('billing', originsOf(lists.billing)),
-  order: createUpstream('order', originsOf(lists.order)),
-  notification: createUpstream('notification', originsOf(lists.notification)),
+  auth: createReplicas('auth', originsOf(lists.auth)),
+  billing: createReplicas('billing', originsOf(lists.billing)),
+  order: createReplicas('order', originsOf(lists.order)),
+  notification: createReplicas('notification', originsOf(lists.notification)),
 };
 
 const upstreamAgent = createUpstreamAgent(config.UPSTREAM_TIMEOUT_MS, peers.factory);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { startStubPeer, type StubPeer } from '@orderflow/kit/testing';
 import type { ServiceApp } from '@orderflow/kit';
 import { buildGatewayApp } from '../src/app.js';
-import { createUpstream, createUpstreamAgent } from '../src/upstreams.js';
+import { createReplicas } from '@orderflow/http-client';
+import { createUpstreamAgent } from '../src/upstreams.js';
 import { createForwardAuth } from '../src/clients/forward-auth.client.js';
 import { createSessionCache } from '../src/session-cache.js';
 import { PUBLIC_ROUTES, type UpstreamName } from '../src/routes/public-routes.js';
@@ -27,7 +28,7 @@ describe('GET /docs at the gateway', () => {
   const documents = {} as Record<UpstreamName, ReturnType<typeof documentOf>>;
 
   async function buildGateway(): Promise<ServiceApp> {
-    const upstreams = Object.fromEntries(Object.entries(services).map(([name, stub]) => [name, createUpstream(name, [stub.url])])) as Record<UpstreamName, ReturnType<typeof createUpstream>>;
+    const upstreams = Object.fromEntries(Object.entries(services).map(([name, stub]) => [name, createReplicas(name, [stub.url])])) as Record<UpstreamName, ReturnType<typeof createReplicas<string>>>;
     const app = buildGatewayApp({ upstreams, upstreamAgent, forwardAuth: createForwardAuth(upstreams.auth, createSessionCache({ ttlMs: 0 }), upstreamAgent), upstreamTimeoutMs: 1000, credentialRateLimit: { max: 1000, windowMs: 10_000 }, logLevel: false });
     await app.ready();
     return app;

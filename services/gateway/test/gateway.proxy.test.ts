@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { startStubPeer, type StubPeer } from '@orderflow/kit/testing';
 import type { ServiceApp } from '@orderflow/kit';
 import { buildGatewayApp } from '../src/app.js';
-import { createUpstream, createUpstreamAgent } from '../src/upstreams.js';
+import { createReplicas } from '@orderflow/http-client';
+import { createUpstreamAgent } from '../src/upstreams.js';
 import { createForwardAuth } from '../src/clients/forward-auth.client.js';
 import { createSessionCache } from '../src/session-cache.js';
 
@@ -29,11 +30,11 @@ describe('gateway routing and forward auth', () => {
     deadUrl = dead.url;
     await dead.close();
     const upstreams = {
-      auth: createUpstream('auth', [auth.url]),
-      billing: createUpstream('billing', [billing.url]),
+      auth: createReplicas('auth', [auth.url]),
+      billing: createReplicas('billing', [billing.url]),
       // One replica is down: requests must fail over to the live one.
-      order: createUpstream('order', [deadUrl, order.url]),
-      notification: createUpstream('notification', [notification.url]),
+      order: createReplicas('order', [deadUrl, order.url]),
+      notification: createReplicas('notification', [notification.url]),
     };
     app = buildGatewayApp({ upstreams, upstreamAgent, forwardAuth: createForwardAuth(upstreams.auth, createSessionCache({ ttlMs: 0 }), upstreamAgent), upstreamTimeoutMs: 1000, credentialRateLimit: { max: 1000, windowMs: 10_000 }, logLevel: false });
     await app.ready();
@@ -132,10 +133,10 @@ describe('gateway with the session cache on', () => {
     });
     const billing = await startStubPeer(() => ({ status: 200, body: { balance: 1 } }));
     const upstreams = {
-      auth: createUpstream('auth', [authWithHeaders.url]),
-      billing: createUpstream('billing', [billing.url]),
-      order: createUpstream('order', [billing.url]),
-      notification: createUpstream('notification', [billing.url]),
+      auth: createReplicas('auth', [authWithHeaders.url]),
+      billing: createReplicas('billing', [billing.url]),
+      order: createReplicas('order', [billing.url]),
+      notification: createReplicas('notification', [billing.url]),
     };
     const upstreamAgent = createUpstreamAgent(1000);
     const app = buildGatewayApp({ upstreams, upstreamAgent, forwardAuth: createForwardAuth(upstreams.auth, createSessionCache({ ttlMs: 5000 }), upstreamAgent), upstreamTimeoutMs: 1000, credentialRateLimit: { max: 1000, windowMs: 10_000 }, logLevel: false });

@@ -1,7 +1,8 @@
 import { request, type Dispatcher } from 'undici';
 import { decodeJwt } from 'jose';
 import { IDENTITY_HEADER_NAMES, IDENTITY_HEADERS, readSessionToken, serviceUnavailable, unauthorized, Problem } from '@orderflow/kit';
-import { isConnectionRefused, type Upstream } from '../upstreams.js';
+import { sendToReplicas } from '@orderflow/http-client';
+import type { Upstream } from '../upstreams.js';
 import type { SessionCache } from '../session-cache.js';
 
 export interface ForwardAuthRequest {
@@ -48,37 +49,27 @@ export function createForwardAuth(auth: Upstream, cache: SessionCache, agent: Di
       const remembered = token === undefined ? undefined : cache.get(token);
       if (remembered !== undefined) return remembered;
       const askedAt = Date.now();
-      const tried = new Set<string>();
-      for (;;) {
-        const baseUrl = auth.pick(tried);
-        if (baseUrl === undefined) throw serviceUnavailable('auth.unavailable', 'The auth service is unavailable; try again shortly.');
-        tried.add(baseUrl);
-        let response;
-        try {
-          response = await ask(baseUrl, incoming);
-        } catch (error) {
-          if (isConnectionRefused(error)) {
-            auth.markDown(baseUrl);
-            continue;
-          }
-          throw serviceUnavailable('auth.unavailable', 'The auth service did not answer; try again shortly.', error);
-        }
-        await response.body.dump();
-        if (response.statusCode === 200) {
-          const identity: Record<string, string> = {};
-          for (const name of IDENTITY_HEADER_NAMES) {
-            const value = response.headers[name];
-            if (typeof value === 'string') identity[name] = value;
-          }
-          // Remembered no longer than the session lives, nor than the signed identity is valid.
-          const expiresAt = Math.min(Number(response.headers[SESSION_EXPIRES_HEADER]), identityExpiresAt(identity[IDENTITY_HEADERS.token]));
-          if (token !== undefined && Number.isFinite(expiresAt)) cache.remember(token, identity, askedAt, expiresAt);
-          return identity;
-        }
-        if (response.statusCode === 401) throw unauthorized();
-        if (response.statusCode === 429) throw new Problem({ status: 429, code: 'auth.too_many_requests', title: 'Too many requests' });
-        throw serviceUnavailable('auth.unavailable', `The auth check failed with ${response.statusCode}.`);
+      let response;
+      try {
+        response = await sendToReplicas(auth, (baseUrl) => ask(baseUrl, incoming));
+      } catch (error) {
+        throw serviceUnavailable('auth.unavailable', 'The auth service did not answer; try again shortly.', error);
       }
+      await response.body.dump();
+      if (response.statusCode === 200) {
+        const identity: Record<string, string> = {};
+        for (const name of IDENTITY_HEADER_NAMES) {
+          const value = response.headers[name];
+          if (typeof value === 'string') identity[name] = value;
+        }
+        // Remembered no longer than the session lives, nor than the signed identity is valid.
+        const expiresAt = Math.min(Number(response.headers[SESSION_EXPIRES_HEADER]), identityExpiresAt(identity[IDENTITY_HEADERS.token]));
+        if (token !== undefined && Number.isFinite(expiresAt)) cache.remember(token, identity, askedAt, expiresAt);
+        return identity;
+      }
+      if (response.statusCode === 401) throw unauthorized();
+      if (response.statusCode === 429) throw new Problem({ status: 429, code: 'auth.too_many_requests', title: 'Too many requests' });
+      throw serviceUnavailable('auth.unavailable', `The auth check failed with ${response.statusCode}.`);
     },
     revoke(credentials) {
       const token = readSessionToken(credentials);

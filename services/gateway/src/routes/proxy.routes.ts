@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { canonicalPath, ID_PATTERN, IDENTITY_HEADER_NAMES, Problem, serviceUnavailable, type ServiceApp } from '@orderflow/kit';
-import { isConnectionRefused, type Upstream } from '../upstreams.js';
+import { isConnectionRefused } from '@orderflow/http-client';
+import type { Upstream } from '../upstreams.js';
 import type { ForwardAuth } from '../clients/forward-auth.client.js';
 import { CREDENTIAL_ROUTES, PUBLIC_ROUTES, type UpstreamName } from './public-routes.js';
 
