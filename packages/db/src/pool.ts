@@ -6,11 +6,8 @@ export type PoolClient = pg.PoolClient;
 export type Queryable = Pick<pg.Pool, 'query'>;
 
 export interface PoolOptions {
-  /**
-   * Connections per process. The machine has two cores shared by every service and PostgreSQL;
-   * a few connections per process keep the database busy without queueing inside it.
-   */
-  max?: number;
+  /** Connections per process: a service's DB_POOL_SIZE (see serviceConfigFields in @orderflow/kit). */
+  max: number;
   applicationName?: string;
 }
 
@@ -19,8 +16,8 @@ const STATEMENT_TIMEOUT_MS = 10_000;
 /** Readiness answers within this even when the database hangs (Kubernetes' probe timeout is 1 s by default). */
 const READINESS_TIMEOUT_MS = 900;
 
-export function createPool(connectionString: string, options: PoolOptions = {}): Pool {
-  const max = options.max ?? 8;
+export function createPool(connectionString: string, options: PoolOptions): Pool {
+  const { max } = options;
   const pool = new pg.Pool({
     connectionString,
     max,

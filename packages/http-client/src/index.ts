@@ -1,6 +1,6 @@
 import { Pool, type Dispatcher } from 'undici';
 import pRetry, { AbortError } from 'p-retry';
-import { serviceUnavailable, type Problem } from '@orderflow/kit';
+import { DEFAULT_PEER_TIMEOUT_MS, serviceUnavailable, type Problem } from '@orderflow/kit';
 import { resolvePeerAddresses } from './peer-address.js';
 import { createReplicas, sendToReplicas } from './replicas.js';
 
@@ -13,10 +13,7 @@ export interface PeerClientOptions {
   /** One URL (or `unix:/path/to.sock`), or a comma-separated list of replicas taken in turn. */
   baseUrl: string;
   internalToken?: string;
-  /**
-   * Per attempt, from sending to the whole body. A peer call here is a few milliseconds; two seconds
-   * means the peer is stuck, and the caller is better served by a retry or a clear 503.
-   */
+  /** Per attempt, from sending to the whole body: the caller's PEER_TIMEOUT_MS (peerTimeoutField). */
   timeoutMs?: number;
   /** Extra attempts for idempotent calls, with exponential backoff and random jitter. */
   retries?: number;
@@ -57,7 +54,7 @@ class RetryableStatusError extends Error {
 }
 
 export function createPeerClient(options: PeerClientOptions): PeerClient {
-  const timeoutMs = options.timeoutMs ?? 2_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS;
   const entries = options.baseUrl
     .split(',')
     .map((url) => url.trim())

@@ -1,19 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
-import { readConfig } from '@orderflow/kit';
+import { listenerConfigFields, readConfig } from '@orderflow/kit';
 
 const UpstreamList = (fallback: string, description: string) =>
   Type.String({ default: fallback, description: `${description} A comma-separated list spreads requests over replicas.` });
 
 export const GatewayConfigSchema = Type.Object({
-  HOST: Type.String({ default: '127.0.0.1', description: 'Interface to listen on.' }),
-  PORT: Type.Integer({ default: 8080, description: 'Port to listen on: the one public port of the system.' }),
+  ...listenerConfigFields(8080, 'Port to listen on: the one public port of the system.'),
   METRICS_PORT: Type.Integer({ default: 9080, description: "Port of the gateway's Prometheus /metrics, on HOST; kept off the public port." }),
   AUTH_URL: UpstreamList('http://127.0.0.1:8081', 'Base URL of auth: public auth routes and the forward-auth check.'),
   BILLING_URL: UpstreamList('http://127.0.0.1:8082', 'Base URL of billing.'),
   ORDER_URL: UpstreamList('http://127.0.0.1:8083', 'Base URL of order.'),
   NOTIFICATION_URL: UpstreamList('http://127.0.0.1:8084', 'Base URL of notification.'),
-  LOG_LEVEL: Type.String({ default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' }),
   SESSION_CACHE_MS: Type.Integer({ default: 5000, minimum: 0, maximum: 30000, description: "How long auth's answer for a session is reused; 0 asks auth on every request. Logout revokes at once." }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'How long to wait for an upstream answer.' }),
   HEADERS_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: "How long a client may take to send a request's headers before its connection is closed." }),
