@@ -26,9 +26,7 @@ const deps = {
   billing: createBillingClient(billingPeer),
   now: () => new Date(),
   sessions: { idleSeconds: config.SESSION_IDLE_SECONDS, absoluteSeconds: config.SESSION_ABSOLUTE_SECONDS },
-  // Five misses in fifteen minutes block the login for one minute: slows guessing to a crawl
-  // while a stranger can only hold a real user off for a minute at a time.
-  throttle: { maxFailures: 5, windowSeconds: 900, blockSeconds: 60 },
+  throttle: { maxFailures: config.LOGIN_MAX_FAILURES, windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS, blockSeconds: config.LOGIN_BLOCK_SECONDS },
 };
 const app = buildAuthApp({
   logLevel: config.LOG_LEVEL,
