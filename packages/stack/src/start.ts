@@ -4,19 +4,20 @@ import { startEmbeddedPostgres } from './postgres.js';
 import { isPortFree } from './free-port.js';
 import { exitOnStartupError, StartupError } from './startup-error.js';
 import { startSystem, SERVICES, type ServiceName } from './system.js';
-import { repoRoot } from './paths.js';
+import { readStartConfig } from './start-config.js';
 
 /**
  * `npm start`: the whole system on one machine. With DATABASE_URL (or AUTH_DATABASE_URL and the
  * like) it uses that PostgreSQL; otherwise it runs an embedded one whose data lives in .data/ (as
  * root, under /var/lib/orderflow when the postgres user cannot enter the checkout).
  */
-const env = process.env;
 const failToStart = exitOnStartupError('npm start');
+const config = await Promise.resolve().then(() => readStartConfig()).catch(failToStart);
 /** The embedded server's first choice; a checkout beside another gets a free port instead, and keeps it. */
 const DEFAULT_EMBEDDED_PG_PORT = 54329;
-const gatewayPort = Number(env.PORT ?? 8080);
-const servicePortBase = Number(env.SERVICE_PORT_BASE ?? gatewayPort + 1);
+const gatewayPort = config.PORT;
+const servicePortBase = config.SERVICE_PORT_BASE ?? gatewayPort + 1;
+const databaseUrlOf = (service: ServiceName) => config[`${service.toUpperCase() as Uppercase<ServiceName>}_DATABASE_URL`];
 
 // Checked first, so a second checkout started beside a running one says what to change.
 for (const port of [gatewayPort, ...SERVICES.map((_, index) => servicePortBase + index)]) {
@@ -25,13 +26,13 @@ for (const port of [gatewayPort, ...SERVICES.map((_, index) => servicePortBase +
   }
 }
 
-let adminUrl = env.DATABASE_URL;
+let adminUrl = config.DATABASE_URL;
 let stopPostgres = async () => {};
-if (adminUrl === undefined && !SERVICES.every((service) => env[`${service.toUpperCase()}_DATABASE_URL`] !== undefined)) {
+if (adminUrl === undefined && !SERVICES.every((service) => databaseUrlOf(service) !== undefined)) {
   console.log('Starting embedded PostgreSQL');
   const postgres = await startEmbeddedPostgres({
-    dataDir: env.EMBEDDED_PG_DATA_DIR ?? path.join(repoRoot, '.data', 'postgres'),
-    port: env.EMBEDDED_PG_PORT === undefined ? undefined : Number(env.EMBEDDED_PG_PORT),
+    dataDir: config.EMBEDDED_PG_DATA_DIR,
+    port: config.EMBEDDED_PG_PORT,
     preferredPort: DEFAULT_EMBEDDED_PG_PORT,
   }).catch(failToStart);
   const shownDataDir = path.relative(process.cwd(), postgres.dataDir);
@@ -42,7 +43,7 @@ if (adminUrl === undefined && !SERVICES.every((service) => env[`${service.toUppe
 
 const databaseUrls: Partial<Record<ServiceName, string>> = {};
 for (const service of SERVICES) {
-  const url = env[`${service.toUpperCase()}_DATABASE_URL`];
+  const url = databaseUrlOf(service);
   if (url !== undefined) databaseUrls[service] = url;
 }
 
@@ -53,11 +54,11 @@ const system = await startSystem({
   // Beside the service ports (8081–8084 by default), never on the gateway's public one.
   gatewayMetricsPort: servicePortBase + SERVICES.length,
   servicePortBase,
-  internalToken: env.INTERNAL_TOKEN ?? randomBytes(24).toString('base64url'),
-  logLevel: env.LOG_LEVEL ?? 'info',
+  internalToken: config.INTERNAL_TOKEN ?? randomBytes(24).toString('base64url'),
+  logLevel: config.LOG_LEVEL,
   logs: 'prefixed',
   // Processes on one machine talk over Unix sockets (TRANSPORT=tcp for loopback TCP, as in Kubernetes).
-  transport: env.TRANSPORT === 'tcp' ? 'tcp' : 'unix',
+  transport: config.TRANSPORT,
 }).catch(async (error: unknown) => {
   await stopPostgres();
   return failToStart(error);
@@ -71,7 +72,7 @@ orderflow is up: ${system.gatewayUrl}
            -d '{"login":"ada","password":"correct horse","email":"ada@example.com"}'
   public API (OpenAPI): ${system.gatewayUrl}/docs; each service's own, internal routes too: ${services.map((p) => `${p.url}/docs (${p.service})`).join(', ')}
   Prometheus metrics: ${system.processes.map((p) => `${p.metricsUrl}/metrics (${p.service})`).join(', ')}
-  Traces: ${env.OTEL_EXPORTER_OTLP_ENDPOINT ? `sent to ${env.OTEL_EXPORTER_OTLP_ENDPOINT}` : 'off; set OTEL_EXPORTER_OTLP_ENDPOINT to an OTLP/HTTP collector to send them'}
+  Traces: ${config.OTEL_EXPORTER_OTLP_ENDPOINT ? `sent to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}` : 'off; set OTEL_EXPORTER_OTLP_ENDPOINT to an OTLP/HTTP collector to send them'}
   Ctrl+C stops everything.
 `);
 
