@@ -1,36 +1,84 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startScratchPostgres } from './scratch-postgres.js';
-import { exitOnStartupError } from './startup-error.js';
+import { exitOnStartupError, StartupError } from './startup-error.js';
 import { repoRoot } from './paths.js';
 
 /**
  * `npm test`'s runner: starts one real PostgreSQL for the whole run (embedded, in a temporary folder,
- * unless TEST_DATABASE_URL names a server), then runs every compiled test file with node's test
+ * unless TEST_DATABASE_URL names a server), then runs every workspace's tests with node's test
  * runner. Each test file creates its own databases on that server.
+ *
+ * Tests are found by their sources, `*.test.ts` in every workspace and in tests/, never by what an
+ * old build left in dist/: a deleted test cannot run (and `npm test` builds from a clean tree anyway).
+ * tsc's workspaces run compiled, from dist/; the storefront, which vite bundles and tsc only checks,
+ * runs its sources through tsx.
  */
-async function collectTestFiles(): Promise<string[]> {
-  const roots = ['packages', 'services'];
-  const files: string[] = [];
-  for (const root of roots) {
-    for (const name of await readdir(path.join(repoRoot, root))) {
-      files.push(...(await findTests(path.join(repoRoot, root, name, 'dist', 'test'))));
-    }
-  }
-  files.push(...(await findTests(path.join(repoRoot, 'tests', 'dist'))));
-  return files.sort();
+interface TestGroup {
+  files: string[];
+  nodeOptions: string[];
 }
 
-async function findTests(dir: string): Promise<string[]> {
+async function workspaceFolders(): Promise<string[]> {
+  const { workspaces } = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { workspaces: string[] };
+  const folders = await Promise.all(
+    workspaces.map(async (pattern) => (pattern.endsWith('/*') ? (await readdir(path.join(repoRoot, pattern.slice(0, -2)))).map((name) => path.join(pattern.slice(0, -2), name)) : [pattern])),
+  );
+  return [...folders.flat(), 'tests'].map((folder) => path.join(repoRoot, folder));
+}
+
+async function findTestSources(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
-  return entries.filter((entry) => entry.isFile() && entry.name.endsWith('.test.js')).map((entry) => path.join(entry.parentPath, entry.name));
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.test.ts'))
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .filter((file) => !path.relative(dir, file).split(path.sep).some((part) => part === 'dist' || part === 'node_modules'))
+    .sort();
+}
+
+/** Whether tsc emits the folder's code (to its dist/), or only checks it (`noEmit`, the storefront). */
+async function isCompiled(folder: string): Promise<boolean> {
+  const tsconfig = await readFile(path.join(folder, 'tsconfig.json'), 'utf8').catch(() => undefined);
+  return tsconfig !== undefined && !/"noEmit"\s*:\s*true/.test(tsconfig);
+}
+
+async function collectTestGroups(): Promise<TestGroup[]> {
+  const compiled: string[] = [];
+  const fromSource: string[] = [];
+  const unbuilt: string[] = [];
+  for (const folder of await workspaceFolders()) {
+    const sources = await findTestSources(folder);
+    if (!(await isCompiled(folder))) {
+      fromSource.push(...sources);
+      continue;
+    }
+    for (const source of sources) {
+      const output = path.join(folder, 'dist', path.relative(folder, source).replace(/\.ts$/, '.js'));
+      if (await access(output).then(() => true, () => false)) compiled.push(output);
+      else unbuilt.push(path.relative(repoRoot, source));
+    }
+  }
+  if (unbuilt.length > 0) throw new StartupError(`${unbuilt.length} test file(s) are not built (${unbuilt.slice(0, 3).join(', ')}${unbuilt.length > 3 ? ', …' : ''}); run \`npm test\`, which builds first, or \`npm run build\`.`);
+  return [
+    { files: compiled, nodeOptions: [] },
+    { files: fromSource, nodeOptions: ['--import=tsx'] },
+  ].filter((group) => group.files.length > 0);
+}
+
+/** Files named on the command line: compiled .js as they are, a .ts source (the storefront's) through tsx. */
+function groupsOf(files: string[]): TestGroup[] {
+  const resolved = files.map((file) => path.resolve(file));
+  return [
+    { files: resolved.filter((file) => !file.endsWith('.ts')), nodeOptions: [] },
+    { files: resolved.filter((file) => file.endsWith('.ts')), nodeOptions: ['--import=tsx'] },
+  ].filter((group) => group.files.length > 0);
 }
 
 async function main(): Promise<number> {
   const only = process.argv.slice(2);
-  const files = only.length > 0 ? only.map((file) => path.resolve(file)) : await collectTestFiles();
+  const groups = only.length > 0 ? groupsOf(only) : await collectTestGroups().catch(exitOnStartupError('npm test'));
   let adminUrl = process.env.TEST_DATABASE_URL;
   let cleanup = async () => {};
   if (adminUrl === undefined) {
@@ -43,26 +91,33 @@ async function main(): Promise<number> {
     process.once('SIGINT', stopOnSignal);
     process.once('SIGTERM', stopOnSignal);
   }
-  const tapFile = path.join(await mkdtemp(path.join(tmpdir(), 'orderflow-tap-')), 'results.tap');
+  const tapDir = await mkdtemp(path.join(tmpdir(), 'orderflow-tap-'));
   try {
-    const child = spawn(
-      process.execPath,
-      ['--test', '--test-concurrency=2', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files],
-      { stdio: 'inherit', env: { ...process.env, TEST_DATABASE_URL: adminUrl } },
-    );
-    const code = await new Promise<number>((resolve) => child.on('close', (exitCode) => resolve(exitCode ?? 1)));
-    console.log(await summarise(tapFile));
+    let code = 0;
+    const tapFiles: string[] = [];
+    for (const [index, group] of groups.entries()) {
+      const tapFile = path.join(tapDir, `results-${index}.tap`);
+      tapFiles.push(tapFile);
+      const child = spawn(
+        process.execPath,
+        [...group.nodeOptions, '--test', '--test-concurrency=2', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...group.files],
+        { stdio: 'inherit', env: { ...process.env, TEST_DATABASE_URL: adminUrl } },
+      );
+      const exitCode = await new Promise<number>((resolve) => child.on('close', (groupCode) => resolve(groupCode ?? 1)));
+      if (code === 0) code = exitCode;
+    }
+    console.log(await summarise(tapFiles));
     return code;
   } finally {
     await cleanup();
-    await rm(path.dirname(tapFile), { recursive: true, force: true });
+    await rm(tapDir, { recursive: true, force: true });
   }
 }
 
-/** The plain closing line: "tests: N passed, N failed, N skipped", from the TAP report's totals. */
-async function summarise(tapFile: string): Promise<string> {
-  const tap = await readFile(tapFile, 'utf8').catch(() => '');
-  const total = (name: string) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
+/** The plain closing line: "tests: N passed, N failed, N skipped", from the TAP reports' totals. */
+async function summarise(tapFiles: string[]): Promise<string> {
+  const taps = await Promise.all(tapFiles.map((file) => readFile(file, 'utf8').catch(() => '')));
+  const total = (name: string) => taps.reduce((sum, tap) => sum + Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0), 0);
   return `tests: ${total('pass')} passed, ${total('fail') + total('cancelled')} failed, ${total('skipped')} skipped`;
 }
 
