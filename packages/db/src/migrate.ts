@@ -2,7 +2,9 @@ import { runner } from 'node-pg-migrate';
 
 /**
  * Applies a service's numbered plain-SQL migrations. node-pg-migrate takes an advisory lock, so two
- * replicas starting at once (or a Job and a replica) never apply the same migration twice.
+ * replicas starting at once (or a Job and a replica) never apply the same migration twice. It records
+ * each applied migration by name only, with no checksum: a comment fixed in an applied file changes
+ * nothing, but a changed statement is never run again, so SQL changes go in a new migration.
  */
 export async function migrate(databaseUrl: string, dir: string, log: (message: string) => void = () => {}): Promise<void> {
   await runner({

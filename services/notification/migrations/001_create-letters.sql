@@ -1,7 +1,8 @@
 -- Up Migration
 CREATE TABLE letters (
   id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  -- The sender's id for this letter (order's outbox row): delivery is at least once, storage exactly once.
+  -- The sender's id for this letter: order sends `order-<order id>-<event>`, one per order and event,
+  -- the same on every retry of it. Delivery is at least once, storage exactly once.
   delivery_id text NOT NULL UNIQUE CHECK (length(delivery_id) BETWEEN 1 AND 100),
   user_id     bigint NOT NULL,
   order_id    bigint NOT NULL,
