@@ -7,5 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const folders = ['packages', 'services'].flatMap((parent) => readdirSync(path.join(root, parent)).map((name) => path.join(parent, name)));
+const folders = ['packages', 'services'].flatMap((parent) =>
+  readdirSync(path.join(root, parent), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => path.join(parent, entry.name)),
+);
 for (const folder of [...folders, 'bench', 'tests']) rmSync(path.join(root, folder, 'dist'), { recursive: true, force: true });

@@ -70,7 +70,7 @@ function readWorkspace(dir: string): Workspace {
 
 const root = readWorkspace(repoRoot);
 const workspaces = ['packages', 'services']
-  .flatMap((folder) => readdirSync(path.join(repoRoot, folder)).map((name) => path.join(repoRoot, folder, name)))
+  .flatMap((folder) => readdirSync(path.join(repoRoot, folder), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => path.join(repoRoot, folder, entry.name)))
   .concat(['web', 'bench', 'tests'].map((name) => path.join(repoRoot, name)))
   .map(readWorkspace);
 const dirOf = new Map(workspaces.filter((workspace) => workspace.name !== undefined).map((workspace) => [workspace.name!, workspace.dir]));

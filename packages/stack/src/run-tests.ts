@@ -24,7 +24,11 @@ interface TestGroup {
 async function workspaceFolders(): Promise<string[]> {
   const { workspaces } = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { workspaces: string[] };
   const folders = await Promise.all(
-    workspaces.map(async (pattern) => (pattern.endsWith('/*') ? (await readdir(path.join(repoRoot, pattern.slice(0, -2)))).map((name) => path.join(pattern.slice(0, -2), name)) : [pattern])),
+    workspaces.map(async (pattern) => {
+      if (!pattern.endsWith('/*')) return [pattern];
+      const parent = pattern.slice(0, -2);
+      return (await readdir(path.join(repoRoot, parent), { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => path.join(parent, entry.name));
+    }),
   );
   return [...folders.flat(), 'tests'].map((folder) => path.join(repoRoot, folder));
 }

@@ -4,7 +4,8 @@ import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, migrate, type TestDatabase } from '@orderflow/db';
+import { migrate } from '@orderflow/db';
+import { createTestDatabase, type TestDatabase } from '@orderflow/db/testing';
 
 const migrationsDir = fileURLToPath(new URL('../../migrations', import.meta.url));
 
