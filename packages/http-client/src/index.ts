@@ -1,6 +1,6 @@
 import { Pool, type Dispatcher } from 'undici';
 import pRetry, { AbortError } from 'p-retry';
-import { DEFAULT_PEER_TIMEOUT_MS, serviceUnavailable, type Problem } from '@orderflow/kit';
+import { serviceUnavailable, type Problem } from '@orderflow/kit';
 import { resolvePeerAddresses } from './peer-address.js';
 import { createReplicas, sendToReplicas } from './replicas.js';
 
@@ -14,7 +14,7 @@ export interface PeerClientOptions {
   baseUrl: string;
   internalToken?: string;
   /** Per attempt, from sending to the whole body: the caller's PEER_TIMEOUT_MS (peerTimeoutField). */
-  timeoutMs?: number;
+  timeoutMs: number;
   /** Extra attempts for idempotent calls, with exponential backoff and random jitter. */
   retries?: number;
   /** Keep-alive sockets held open to the peer. */
@@ -54,7 +54,7 @@ class RetryableStatusError extends Error {
 }
 
 export function createPeerClient(options: PeerClientOptions): PeerClient {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS;
+  const { timeoutMs } = options;
   const entries = options.baseUrl
     .split(',')
     .map((url) => url.trim())

@@ -54,10 +54,9 @@ export function listenerConfigFields(defaultPort: number, portDescription = 'Por
 
 /**
  * A peer call here is a few milliseconds; two seconds means the peer is stuck, and the caller is
- * better served by a retry or a clear 503. The one default of every caller's PEER_TIMEOUT_MS, and of
- * a peer client created without a timeout.
+ * better served by a retry or a clear 503. The one default of every caller's PEER_TIMEOUT_MS.
  */
-export const DEFAULT_PEER_TIMEOUT_MS = 2_000;
+const DEFAULT_PEER_TIMEOUT_MS = 2_000;
 
 /** The timeout of a service's calls to its peers. */
 export function peerTimeoutField(peers: string) {

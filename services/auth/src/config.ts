@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
-import { readConfig, serviceConfigFields } from '@orderflow/kit';
+import { peerTimeoutField, readConfig, serviceConfigFields } from '@orderflow/kit';
 
 export const AuthConfigSchema = Type.Object({
   ...serviceConfigFields('auth', 8081),
   BILLING_URL: Type.String({ default: 'http://127.0.0.1:8082', description: 'Base URL of billing, which opens an account for each new user.' }),
-  PEER_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 50, description: 'Timeout of one call to billing; a billing that does not answer gets a retry, then a 503.' }),
+  ...peerTimeoutField('billing (a billing that does not answer gets one retry, then the client a 503)'),
   ACCOUNT_OPENING_INTERVAL_MS: Type.Integer({ default: 5000, minimum: 100, description: 'How often the loop opens the billing accounts that registrations left unopened.' }),
   SESSION_IDLE_SECONDS: Type.Integer({ default: 1800, minimum: 60, description: 'A session unused this long expires.' }),
   SESSION_ABSOLUTE_SECONDS: Type.Integer({ default: 43200, minimum: 60, description: 'A session expires this long after login, however active.' }),
