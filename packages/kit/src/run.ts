@@ -18,6 +18,22 @@ export interface RunOptions {
   socketPath?: string;
 }
 
+let startupGuard: ((error: unknown) => void) | undefined;
+
+/**
+ * Until the service listens, an error (a bad variable, a taken port, a missing key) ends the process
+ * with one line naming the service and exit code 1, not an unhandled error and a stack trace. Call it
+ * first in main; runService lifts it once the server listens, when graceful shutdown takes over.
+ */
+export function exitOnStartupError(service: string): void {
+  startupGuard = (error) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${service} could not start: ${reason}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', startupGuard);
+}
+
 /**
  * Listens and shuts down gracefully: on SIGTERM or SIGINT the server stops accepting connections,
  * finishes the requests in flight, then the pools close. Kubernetes waits 30 s before SIGKILL, so the
@@ -41,6 +57,7 @@ export async function runService(app: FastifyInstance, options: RunOptions): Pro
 
   await app.listen({ host: options.host, port: options.port });
   if (options.socketPath) socketServer = await listenOnSocket(app, options.socketPath);
+  if (startupGuard !== undefined) process.off('uncaughtException', startupGuard);
 }
 
 /** Hands each connection on the socket to the app's own HTTP server, with its timeouts and tracking. */

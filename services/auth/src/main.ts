@@ -1,13 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { createPool, migrate, warmPool } from '@orderflow/db';
 import { createPeerClient } from '@orderflow/http-client';
-import { createIdentitySigner, createMetricsRegistry, readIdentityKey, runService } from '@orderflow/kit';
+import { createIdentitySigner, createMetricsRegistry, exitOnStartupError, readIdentityKey, runService } from '@orderflow/kit';
 import { buildAuthApp } from './app.js';
 import { verifyAgainstDummy } from './domain/passwords.js';
 import { readAuthConfig } from './config.js';
 import { createBillingClient } from './clients/billing.client.js';
 import { startAccountOpening } from './domain/open-account.js';
 
+exitOnStartupError('auth');
 const config = readAuthConfig();
 if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(new URL('../../migrations', import.meta.url)));
 

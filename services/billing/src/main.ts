@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { createPool, migrate, warmPool } from '@orderflow/db';
-import { createMetricsRegistry, runService, readIdentityKey } from '@orderflow/kit';
+import { createMetricsRegistry, exitOnStartupError, readIdentityKey, runService } from '@orderflow/kit';
 import { startKeyPurge } from '@orderflow/idempotency';
 import { buildBillingApp } from './app.js';
 import { readBillingConfig } from './config.js';
 
+exitOnStartupError('billing');
 const config = readBillingConfig();
 if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(new URL('../../migrations', import.meta.url)));
 

@@ -1,11 +1,12 @@
 import { createReplicas, resolvePeerAddresses } from '@orderflow/http-client';
-import { createMetricsRegistry, listenForMetrics, runService } from '@orderflow/kit';
+import { createMetricsRegistry, exitOnStartupError, listenForMetrics, runService } from '@orderflow/kit';
 import { buildGatewayApp } from './app.js';
 import { readGatewayConfig, splitUrls } from './config.js';
 import { createUpstreamAgent } from './upstreams.js';
 import { createForwardAuth } from './clients/forward-auth.client.js';
 import { createSessionCache } from './session-cache.js';
 
+exitOnStartupError('gateway');
 const config = readGatewayConfig();
 const lists = { auth: splitUrls(config.AUTH_URL), billing: splitUrls(config.BILLING_URL), order: splitUrls(config.ORDER_URL), notification: splitUrls(config.NOTIFICATION_URL) };
 // One set of addresses for every upstream: replicas on Unix sockets get origins of their own, which

@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { createPool, migrate, warmPool } from '@orderflow/db';
-import { createMetricsRegistry, runService, readIdentityKey } from '@orderflow/kit';
+import { createMetricsRegistry, exitOnStartupError, readIdentityKey, runService } from '@orderflow/kit';
 import { buildNotificationApp } from './app.js';
 import { readNotificationConfig } from './config.js';
 
+exitOnStartupError('notification');
 const config = readNotificationConfig();
 if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(new URL('../../migrations', import.meta.url)));
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createPool, migrate, warmPool } from '@orderflow/db';
 import { createPeerClient } from '@orderflow/http-client';
-import { createMetricsRegistry, runService, readIdentityKey } from '@orderflow/kit';
+import { createMetricsRegistry, exitOnStartupError, readIdentityKey, runService } from '@orderflow/kit';
 import { startKeyPurge } from '@orderflow/idempotency';
 import { buildOrderApp } from './app.js';
 import { readOrderConfig } from './config.js';
@@ -11,6 +11,7 @@ import { startWorkers } from './domain/workers.js';
 import { createDeliveredMarks } from './store/delivered-marks.js';
 import { createOrderMetrics } from './metrics.js';
 
+exitOnStartupError('order');
 const config = readOrderConfig();
 if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(new URL('../../migrations', import.meta.url)));
 

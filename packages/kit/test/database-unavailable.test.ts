@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { createServiceApp, type ServiceApp } from '@orderflow/kit';
-import { startSilentServer } from '@orderflow/kit/testing';
-import { createPool, isDatabaseReachable, type Pool } from '../src/pool.js';
+import { createPool, isDatabaseReachable, type Pool } from '@orderflow/db';
+import { createServiceApp, type ServiceApp } from '../src/app.js';
+import { startSilentServer } from '../src/testing.js';
 
 /** An app whose one route needs the database, as every service's do. */
 function appOn(pool: Pool): ServiceApp {
