@@ -15,31 +15,11 @@ export interface PgbenchScript {
   /** Values that are the same for every order of a user, given to pgbench with -D. */
   constants: Record<string, string>;
   statements: number;
-}
-
-export interface BoundShare {
-  service: ServiceName;
-  statements: number;
-  tps: number;
-  runs: number;
-  postgresCpuMsPerRun: number;
-  commitsPerRun: number;
-  machineBusyPercent: number;
-}
-
-export interface BoundResult {
-  pgbench: string;
-  clients: number;
-  secondsPerDatabase: number;
-  shares: BoundShare[];
-  /** 1 ÷ Σ (1 ÷ tps): a paid order needs each share once, and each had the server to itself. */
-  paidPerSecond: number;
-  postgresCpuMsPerPaidOrder: number;
-  commitsPerPaidOrder: number;
-  statementsPerPaidOrder: number;
-  /** Statements per recorded cycle the scripts leave out: batched marks, the gateway's 5 s session lookups, the delivery loop. */
+  /** Statements per recorded cycle left out: batched marks, the gateway's 5 s session lookups, the delivery loop. */
   leftOutPerCycle: number;
 }
+
+export type BoundResult = Awaited<ReturnType<typeof runBound>>;
 
 const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
 const signature = (cycle: RecordedCycle) => cycle.statements.map((s) => s.text).join('\0');
@@ -59,7 +39,7 @@ async function parameterTypes(db: pg.Client, text: string): Promise<string[]> {
  * and a fresh ascending id per run elsewhere; a string around the order's id, built by the server;
  * NULL; or a constant, when it is the same for two orders of the same user. Anything else fails.
  */
-export async function writeScript(service: ServiceName, recorded: RecordedCycle[], databaseUrl: string): Promise<PgbenchScript | null> {
+export async function writeScript(service: ServiceName, recorded: RecordedCycle[], databaseUrl: string): Promise<PgbenchScript> {
   // A paid order's statements are the ones every cycle sent. Left out: those of some cycles only (the
   // gateway's session lookups, the delivery loop) and batches, whose array parameter serves several orders.
   const isEveryCycles = (text: string) => recorded.every((c) => c.statements.some((s) => s.text === text));
@@ -70,7 +50,8 @@ export async function writeScript(service: ServiceName, recorded: RecordedCycle[
   if (a === undefined || a2 === undefined || b === undefined || cycles.some((c) => signature(c) !== signature(a))) {
     throw new Error(`${service}: the recorded cycles sent different statements: ${cycles.map((c) => c.statements.map((s) => s.text.split('\n')[0]).join(' · ')).join(' | ')}`);
   }
-  if (a.statements.length === 0) return null;
+  const leftOutPerCycle = recorded.reduce((sum, c) => sum + c.statements.length, 0) / recorded.length - a.statements.length;
+  if (a.statements.length === 0) return { service, text: '', constants: {}, statements: 0, leftOutPerCycle };
   const usesOrder = (s: LoggedStatement) => s.parameters.some((p) => p?.includes(String(a.orderId)));
   const firstUse = a.statements.findIndex(usesOrder);
   const creator = a.statements.findLastIndex((s, i) => (firstUse < 0 || i < firstUse) && /^\s*INSERT\b[\s\S]*\bRETURNING\b/i.test(s.text));
@@ -99,51 +80,42 @@ export async function writeScript(service: ServiceName, recorded: RecordedCycle[
   } finally {
     await db.end();
   }
-  return { service, text: `${lines.join('\n')}\n`, constants, statements: a.statements.length };
+  return { service, text: `${lines.join('\n')}\n`, constants, statements: a.statements.length, leftOutPerCycle };
 }
 
-/** Statements per recorded cycle that the scripts leave out. */
-export function countLeftOut(cyclesByService: Map<ServiceName, RecordedCycle[]>, scripts: PgbenchScript[]): number {
-  let total = 0;
-  for (const [service, cycles] of cyclesByService) {
-    const kept = scripts.find((s) => s.service === service)?.statements ?? 0;
-    total += cycles.reduce((sum, c) => sum + c.statements.length, 0) / cycles.length - kept;
-  }
-  return total;
+/** One database's share alone for a while: its runs per second and PostgreSQL's CPU and commits per run. */
+async function runShare(sut: SystemUnderTest, script: PgbenchScript, ids: number[], options: { threads: number; secondsPerDatabase: number; scriptDir: string }) {
+  const file = path.join(options.scriptDir, `${script.service}.pgbench.sql`);
+  await writeFile(file, script.text);
+  const defines = { ...script.constants, uid_base: String(ids[0]), oid_base: '1000000000', n: '0', clients: String(ids.length) };
+  const args = ['-n', '-M', 'prepared', '-c', String(ids.length), '-j', String(options.threads), '-T', String(options.secondsPerDatabase), '-f', file];
+  for (const [name, value] of Object.entries(defines)) args.push('-D', `${name}=${value}`);
+  const close = await sut.openWindow();
+  const { stdout } = await run('pgbench', [...args, sut.system.databaseUrls[script.service]], { maxBuffer: 1 << 24 });
+  const window = await close();
+  const runs = Number(/number of transactions actually processed: (\d+)/.exec(stdout)?.[1]);
+  const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
+  if (!(runs > 0 && tps > 0)) throw new Error(`pgbench on ${script.service} ran nothing:\n${stdout}`);
+  const machineBusyPercent = (100 * window.cpuMs.machine!) / (window.seconds * 1000 * options.threads);
+  return { service: script.service, statements: script.statements, tps, runs, postgresCpuMsPerRun: window.cpuMs.postgres! / runs, commitsPerRun: window.commits / runs, machineBusyPercent };
 }
 
 /**
- * Each database's share alone with `pgbench -n -M prepared`, one client per user (the users'
- * ids are consecutive), then the shares added up as the times of one paid order on the server.
+ * Each database's share alone with `pgbench -n -M prepared`, one client per user (the users' ids
+ * are consecutive), then the shares added up as the times of one paid order on the server.
  */
-export async function runBound(
-  sut: SystemUnderTest,
-  scripts: PgbenchScript[],
-  options: { userIds: number[]; threads: number; secondsPerDatabase: number; scriptDir: string; leftOutPerCycle: number },
-): Promise<BoundResult> {
+export async function runBound(sut: SystemUnderTest, scripts: PgbenchScript[], options: { userIds: number[]; threads: number; secondsPerDatabase: number; scriptDir: string }) {
   const ids = [...options.userIds].sort((x, y) => x - y);
   if (ids.some((id, i) => id !== ids[0]! + i)) throw new Error('the bound needs users with consecutive ids');
   const { stdout: version } = await run('pgbench', ['--version']);
-  const shares: BoundShare[] = [];
-  for (const script of scripts) {
-    const file = path.join(options.scriptDir, `${script.service}.pgbench.sql`);
-    await writeFile(file, script.text);
-    const defines = { ...script.constants, uid_base: String(ids[0]), oid_base: '1000000000', n: '0', clients: String(ids.length) };
-    const args = ['-n', '-M', 'prepared', '-c', String(ids.length), '-j', String(options.threads), '-T', String(options.secondsPerDatabase), '-f', file];
-    for (const [name, value] of Object.entries(defines)) args.push('-D', `${name}=${value}`);
-    const close = await sut.openWindow();
-    const { stdout } = await run('pgbench', [...args, sut.system.databaseUrls[script.service]], { maxBuffer: 1 << 24 });
-    const window = await close();
-    const runs = Number(/number of transactions actually processed: (\d+)/.exec(stdout)?.[1]);
-    const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
-    if (!(runs > 0 && tps > 0)) throw new Error(`pgbench on ${script.service} ran nothing:\n${stdout}`);
-    const machineBusyPercent = (100 * window.cpuMs.machine!) / (window.seconds * 1000 * options.threads);
-    shares.push({ service: script.service, statements: script.statements, tps, runs, postgresCpuMsPerRun: window.cpuMs.postgres! / runs, commitsPerRun: window.commits / runs, machineBusyPercent });
-  }
-  const sum = (f: (s: BoundShare) => number) => shares.reduce((total, share) => total + f(share), 0);
+  const shares: Awaited<ReturnType<typeof runShare>>[] = [];
+  for (const script of scripts.filter((s) => s.statements > 0)) shares.push(await runShare(sut, script, ids, options));
+  const sum = (f: (s: (typeof shares)[number]) => number) => shares.reduce((total, share) => total + f(share), 0);
   return {
     pgbench: version.trim(), clients: ids.length, secondsPerDatabase: options.secondsPerDatabase, shares,
-    paidPerSecond: 1 / sum((s) => 1 / s.tps), postgresCpuMsPerPaidOrder: sum((s) => s.postgresCpuMsPerRun),
-    commitsPerPaidOrder: sum((s) => s.commitsPerRun), statementsPerPaidOrder: sum((s) => s.statements), leftOutPerCycle: options.leftOutPerCycle,
+    /** 1 ÷ Σ (1 ÷ tps): a paid order needs each share once, and each had the server to itself. */
+    paidPerSecond: 1 / sum((s) => 1 / s.tps),
+    postgresCpuMsPerPaidOrder: sum((s) => s.postgresCpuMsPerRun), commitsPerPaidOrder: sum((s) => s.commitsPerRun),
+    statementsPerPaidOrder: sum((s) => s.statements), leftOutPerCycle: scripts.reduce((total, s) => total + s.leftOutPerCycle, 0),
   };
 }

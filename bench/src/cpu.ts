@@ -19,14 +19,15 @@ function readStat(pid: number): { ppid: number; ownMs: number; reapedMs: number 
   return { ppid: field[1]!, ownMs: (field[11]! + field[12]!) * MS_PER_TICK, reapedMs: (field[13]! + field[14]!) * MS_PER_TICK };
 }
 
+/** The live children of a process: PostgreSQL's backends and helpers, for a postmaster. */
+export function childPids(parentPid: number): number[] {
+  return readdirSync('/proc').filter((name) => /^\d+$/.test(name) && readStat(Number(name))?.ppid === parentPid).map(Number);
+}
+
 function postgresTreeMs(postmasterPid: number): number {
   const postmaster = readStat(postmasterPid);
-  let total = postmaster === null ? 0 : postmaster.ownMs + postmaster.reapedMs;
-  for (const name of readdirSync('/proc')) {
-    const child = /^\d+$/.test(name) ? readStat(Number(name)) : null;
-    if (child?.ppid === postmasterPid) total += child.ownMs;
-  }
-  return total;
+  const own = postmaster === null ? 0 : postmaster.ownMs + postmaster.reapedMs;
+  return childPids(postmasterPid).reduce((total, pid) => total + (readStat(pid)?.ownMs ?? 0), own);
 }
 
 /** Busy CPU ms of the whole machine, over all cores (/proc/stat: all but idle and iowait). */

@@ -3,19 +3,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { STEPS, type BenchUser, type CycleResult, type GatewayClient } from './client.js';
 import type { SystemUnderTest, WindowReading } from './system-under-test.js';
 
-export interface Percentiles {
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  n: number;
-}
+export type Percentiles = ReturnType<typeof percentiles>;
 
 export interface PhaseResult {
   users: number;
   measuredS: number;
   cycles: number;
   paid: number;
+  /** Paid orders of the whole phase, warmup and drain included. */
+  allPaid: number;
   /** Payments billing refused: an outcome, not an error. */
   declined: number;
   /** Over the whole phase, warmup and drain included, by message. */
@@ -32,7 +28,7 @@ export interface PhaseResult {
 }
 
 /** Nearest-rank percentiles of every sample. */
-function percentiles(samples: number[]): Percentiles {
+function percentiles(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
   const rank = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
   return { p50: rank(50), p95: rank(95), p99: rank(99), max: sorted.at(-1) ?? 0, n: sorted.length };
@@ -84,7 +80,7 @@ function collect() {
       }
       const summary = (into: Record<string, number[]>) => Object.fromEntries([...STEPS, 'cycle'].filter((key) => into[key] !== undefined).map((key) => [key, percentiles(into[key]!)]));
       return {
-        users, measuredS: window.seconds, cycles: counted, paid, declined, errors,
+        users, measuredS: window.seconds, cycles: counted, paid, allPaid: cycles.filter((c) => c.result.outcome === 'paid').length, declined, errors,
         paidPerSecond: paid / window.seconds, requestsPerSecond: requests / window.seconds,
         latency: summary(fromSend), ...(cycles.some((c) => c.dueAt !== undefined) ? { latencyFromSchedule: summary(fromSchedule) } : {}),
         paidPerSecondTimeline: timeline, window,

@@ -6,11 +6,12 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { exitOnStartupError, repoRoot } from '@orderflow/stack';
-import { countLeftOut, runBound, writeScript, type PgbenchScript } from './bound.js';
+import { runBound, writeScript } from './bound.js';
 import { createGatewayClient, type BenchUser, type GatewayClient } from './client.js';
 import { measureFloor } from './floor.js';
 import { runClosedLoop, runOpenLoop, runUnloaded, type PhaseResult } from './load.js';
 import { runCollection } from './newman.js';
+import { countSystemCalls } from './system-calls.js';
 import { readOptions, USAGE, type BenchOptions } from './options.js';
 import { recordCycles } from './recording.js';
 import { errorCount, evaluateTargets, renderChart, renderMarkdown, type BenchResults } from './report.js';
@@ -41,38 +42,51 @@ function describeCommit(): string {
 }
 
 async function boot(options: BenchOptions, logsDir: string, env?: Record<string, string>): Promise<SystemUnderTest> {
-  return bootSystem({ logsDir, logLevel: options.logLevel, transport: options.transport, env }).catch(exitOnStartupError('npm run bench'));
+  return bootSystem({ logsDir, logLevel: options.logLevel, transport: options.transport, cpuProfDir: options.cpuProfDir, env }).catch(exitOnStartupError('npm run bench'));
+}
+
+/** Whether a program from Debian's packages runs (.ci/run installs them). */
+function runs(program: string, args: string[]): boolean {
+  try {
+    return (execFileSync(program, args, { stdio: 'ignore' }), true);
+  } catch {
+    return false;
+  }
 }
 
 async function runBench(options: BenchOptions, sut: SystemUnderTest, scriptDir: string): Promise<Omit<BenchResults, 'targets' | 'tracing'>> {
   const client = createGatewayClient(sut.system.gatewayUrl, Math.max(256, 4 * options.users));
+  const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
   try {
-    console.log('newman: the seed\'s Postman collection right after boot, then twice again');
+    log('newman: the seed\'s Postman collection right after boot, then twice again');
     const newman = { first: await runCollection(sut.system.gatewayUrl), warm: [await runCollection(sut.system.gatewayUrl), await runCollection(sut.system.gatewayUrl)] };
     const users = await prepareUsers(client, options.users);
-    console.log(`unloaded: 1 user, ${options.unloadedCycles} cycles; then the floor`);
+    log(`unloaded: 1 user, ${options.unloadedCycles} cycles; then the floor`);
     const unloaded = await runUnloaded(client, users[0]!, options.warmupS > 0 ? UNLOADED_WARMUP_CYCLES : 0, options.unloadedCycles, sut);
     const floor = await measureFloor(sut.adminUrl, options.floorSamples, unloaded.latency.pay?.p50 ?? 0);
-    console.log(`recording: ${2 * RECORDED_CYCLES_PER_USER} cycles of 2 users with log_statement = all`);
+    log(`recording: ${2 * RECORDED_CYCLES_PER_USER} cycles of 2 users with log_statement = all`);
     const recorded = await recordCycles(sut, client, [users[0]!, users[1 % users.length]!], RECORDED_CYCLES_PER_USER);
-    const scripts: PgbenchScript[] = [];
-    for (const [service, cycles] of recorded) {
-      const script = await writeScript(service, cycles, sut.system.databaseUrls[service]);
-      if (script !== null) scripts.push(script);
-    }
-    console.log(`saturation: ${options.users} users, closed loop, ${options.warmupS} s + ${options.durationS} s`);
+    const scripts = await Promise.all([...recorded].map(([service, cycles]) => writeScript(service, cycles, sut.system.databaseUrls[service])));
+    log(`saturation: ${options.users} users, closed loop, ${options.warmupS} s + ${options.durationS} s`);
+    await sut.resetStatements();
     const saturation = await runClosedLoop(client, users, options, sut);
+    const statements = await sut.topStatements();
+    const straceS = options.smoke ? 1 : 5;
+    log(`system calls: the same users for ${straceS} s with strace -c -f on every process`);
+    const systemCalls = runs('strace', ['-V'])
+      ? await countSystemCalls(sut.pids, sut.postmasterPid, scriptDir, async () => (await runClosedLoop(client, users, { warmupS: 0, durationS: straceS }, sut)).allPaid)
+      : (log('    strace is missing (Debian package strace): system calls are left out'), null);
     const rate = options.rate ?? Math.max(1, saturation.paidPerSecond / 2);
-    console.log(`    ${saturation.paidPerSecond.toFixed(0)} paid orders/s; fixed rate: ${rate.toFixed(0)} cycles/s, open loop`);
+    log(`fixed rate: ${rate.toFixed(0)} cycles/s (saturation paid ${saturation.paidPerSecond.toFixed(0)}/s), open loop`);
     const fixedRate = await runOpenLoop(client, users, { rate, warmupS: options.warmupS, durationS: options.durationS, maxInFlight: Math.max(256, 4 * options.users) }, sut);
     const secondsPerDatabase = Math.max(1, Math.round(options.durationS / 2));
-    console.log(`bound: pgbench -M prepared -c ${options.users}, each database's share alone for ${secondsPerDatabase} s`);
-    const bound = await runBound(sut, scripts, { userIds: users.map((u) => u.userId), threads: os.availableParallelism(), secondsPerDatabase, scriptDir, leftOutPerCycle: countLeftOut(recorded, scripts) });
+    log(`bound: pgbench -M prepared -c ${options.users}, each database's share alone for ${secondsPerDatabase} s`);
+    const bound = await runBound(sut, scripts, { userIds: users.map((u) => u.userId), threads: os.availableParallelism(), secondsPerDatabase, scriptDir });
     return {
       generatedAt: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
       machine: { cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown CPU', cores: os.availableParallelism(), memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: sut.postgresVersion, commit: describeCommit() },
       settings: { users: options.users, durationS: options.durationS, warmupS: options.warmupS, rate, unloadedCycles: options.unloadedCycles, transport: options.transport, logLevel: options.logLevel },
-      newman, phases: { unloaded, saturation, fixedRate }, floor, bound, systemToBound: saturation.paidPerSecond / bound.paidPerSecond,
+      newman, phases: { unloaded, saturation, fixedRate }, floor, bound, systemCalls, statements, systemToBound: saturation.paidPerSecond / bound.paidPerSecond,
     };
   } finally {
     await client.close();
@@ -110,6 +124,7 @@ async function main(): Promise<number> {
     return 2;
   }
   if (options === null) return (console.log(USAGE), 0);
+  if (!runs('pgbench', ['--version'])) return (console.error('npm run bench: pgbench is missing; install Debian\'s postgresql-contrib (as .ci/run does)'), 1);
   const [load = 0] = os.loadavg();
   if (load > 0.5) console.log(`Note: the machine is already busy (load average ${load.toFixed(2)}); the system shares the cores with that work.`);
   const logsDir = path.join(options.outDir, 'logs.tmp');

@@ -16,22 +16,11 @@ unloaded (+ floor), recording, saturation, fixed rate, bound (pgbench), tracing.
   --transport tcp|unix how the gateway and the services talk (default unix, as npm start runs them)
   --log-level LEVEL    LOG_LEVEL of the services (default info, as in production)
   --out DIR            where results go (default bench/results)
+  --cpu-prof DIR       each service process writes a V8 CPU profile into DIR when it stops
   --no-tracing         skip the tracing phase (saturation again on a second boot with tracing on)
   --smoke              a few seconds of everything, to prove the harness works (explicit flags win)`;
 
-export interface BenchOptions {
-  users: number;
-  durationS: number;
-  warmupS: number;
-  rate: number | undefined;
-  unloadedCycles: number;
-  floorSamples: number;
-  transport: 'tcp' | 'unix';
-  logLevel: string;
-  outDir: string;
-  measureTracing: boolean;
-  smoke: boolean;
-}
+export type BenchOptions = NonNullable<ReturnType<typeof readOptions>>;
 
 const DEFAULTS = { users: 32, durationS: 20, warmupS: 3, unloadedCycles: 300, floorSamples: 200 };
 const SMOKE = { users: 4, durationS: 2, warmupS: 0.5, unloadedCycles: 10, floorSamples: 10 };
@@ -44,14 +33,14 @@ function positive(name: string, text: string | undefined, fallback: number): num
 }
 
 /** The options, or null when --help was asked for; throws a one-line message on a bad flag. */
-export function readOptions(argv: string[]): BenchOptions | null {
+export function readOptions(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     strict: true,
     options: {
       users: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, rate: { type: 'string' },
       unloaded: { type: 'string' }, 'floor-samples': { type: 'string' }, transport: { type: 'string' },
-      'log-level': { type: 'string' }, out: { type: 'string' }, 'no-tracing': { type: 'boolean' },
+      'log-level': { type: 'string' }, out: { type: 'string' }, 'cpu-prof': { type: 'string' }, 'no-tracing': { type: 'boolean' },
       smoke: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,10 +56,11 @@ export function readOptions(argv: string[]): BenchOptions | null {
     rate: values.rate === undefined ? undefined : positive('rate', values.rate, 0),
     unloadedCycles: Math.round(positive('unloaded', values.unloaded, base.unloadedCycles)),
     floorSamples: Math.round(positive('floor-samples', values['floor-samples'], base.floorSamples)),
-    transport,
+    transport: transport as 'tcp' | 'unix',
     logLevel: values['log-level'] ?? 'info',
     outDir: path.resolve(values.out ?? path.join(repoRoot, 'bench', 'results')),
     measureTracing: values['no-tracing'] !== true,
+    cpuProfDir: values['cpu-prof'] === undefined ? undefined : path.resolve(values['cpu-prof']),
     smoke,
   };
 }

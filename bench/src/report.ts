@@ -4,6 +4,8 @@ import type { BoundResult } from './bound.js';
 import type { FloorResult } from './floor.js';
 import type { PhaseResult } from './load.js';
 import type { NewmanRun } from './newman.js';
+import type { SystemCalls } from './system-calls.js';
+import type { TopStatement } from './system-under-test.js';
 
 export interface BenchResults {
   generatedAt: string;
@@ -13,6 +15,8 @@ export interface BenchResults {
   phases: { unloaded: PhaseResult; saturation: PhaseResult; fixedRate: PhaseResult };
   floor: FloorResult;
   bound: BoundResult;
+  systemCalls: SystemCalls | null;
+  statements: TopStatement[];
   systemToBound: number;
   tracing: { paidPerSecondOn: number; payP50OnMs: number; throughputCost: number } | null;
   targets: { target: string; measured: string; goal: string; met: boolean | null }[];
@@ -23,7 +27,12 @@ export const SERVICE_PROCESSES = ['gateway', 'auth', 'billing', 'order', 'notifi
 const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
 const num = (value: number) => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1));
 const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-const table = (head: string[], rows: (string | number)[][]) => [row(head), row(head.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(row)].join('\n');
+/** Columns of numbers align right, the rest left. */
+const table = (head: string[], rows: (string | number)[][]) => {
+  const isNumeric = (i: number) => rows.every((cells) => /^(\*\*)?[\d.,]*( %.*)?$/.test(String(cells[i])));
+  return [row(head), row(head.map((_, i) => (i > 0 && isNumeric(i) ? '---:' : '---'))), ...rows.map(row)].join('\n');
+};
+const sumOf = (calls: SystemCalls, key: 'calls' | 'writes') => Object.values(calls.byProcess).reduce((sum, p) => sum + p[key], 0);
 export const errorCount = (phase: PhaseResult) => Object.values(phase.errors).reduce((sum, n) => sum + n, 0);
 
 /** CPU ms per paid order of each process, the services together, and PostgreSQL. */
@@ -104,6 +113,14 @@ CPU ms per paid order over the measured window ("other processes": whatever else
 ${table(['phase', ...processes, 'services', 'machine busy', 'commits'], [costRow('saturation', saturation), costRow('fixed rate', fixedRate)])}
 | bound (pgbench) | | | | | | ${ms(b.postgresCpuMsPerPaidOrder)} | | | | | ${b.commitsPerPaidOrder.toFixed(1)} |
 
+## PostgreSQL statements at saturation
+
+From pg_stat_statements over the saturation phase (warmup included), the costliest by total execution time.
+
+${table(['statement', 'database', 'calls', 'mean (ms)', 'share'], r.statements.map((s) => [`\`${s.query.slice(0, 90).replaceAll('|', '\\|')}${s.query.length > 90 ? '…' : ''}\``, s.database, s.calls.toLocaleString('en-US'), s.meanMs.toFixed(3), `${(100 * s.share).toFixed(1)} %`]))}
+
+${r.systemCalls === null ? 'System calls: not measured (strace is missing).' : systemCallsSection(r.systemCalls)}
+
 ## newman and tracing
 
 newman (the seed's Postman collection) right after boot: ${ms(r.newman.first.averageMs)} ms per request (${r.newman.first.requests} requests, ${r.newman.first.failures} failures); warm runs ${r.newman.warm.map((run) => `${ms(run.averageMs)} ms`).join(' and ')}.
@@ -112,6 +129,15 @@ ${r.tracing === null ? 'Tracing: not measured (--no-tracing).' : `Tracing on (a 
 
 ![pay latency per phase and paid orders per second](latest.svg)
 `;
+}
+
+function systemCallsSection(calls: SystemCalls): string {
+  return `## System calls per paid order
+
+The saturation's users again with \`strace -c -f\` on every service process and on PostgreSQL's postmaster and its children, attached before the load and detached after it, divided by the ${calls.paid.toLocaleString('en-US')} orders it paid (strace slows what it traces; the counts per order stay). Writes are write + writev + sendto + sendmsg + sendmmsg.
+
+${table(['process', 'system calls', 'writes', 'most frequent calls'], Object.entries(calls.byProcess).map(([name, p]) => [name, p.calls.toFixed(1), p.writes.toFixed(1), p.top]))}
+| **all** | **${sumOf(calls, 'calls').toFixed(1)}** | **${sumOf(calls, 'writes').toFixed(1)}** | |`;
 }
 
 /** Pay latency percentiles per phase and paid orders per second over time, drawn by Vega-Lite. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { SERVICES, startScratchPostgres, startSystem, type RunningSystem, type ServiceName } from '@orderflow/stack';
+import { SERVICES, startScratchPostgres, startSystem, type ServiceName } from '@orderflow/stack';
 import { cpuBetween, sampleCpu } from './cpu.js';
 
 export interface WindowReading {
@@ -11,31 +11,22 @@ export interface WindowReading {
   commits: number;
 }
 
-export interface SystemUnderTest {
-  system: RunningSystem;
-  adminUrl: string;
-  postmasterPid: number;
-  postgresVersion: string;
-  databaseNames: Record<ServiceName, string>;
-  /** PostgreSQL's log lines since `startRecording`, until `stopRecording`. */
-  startRecording(): Promise<void>;
-  stopRecording(): Promise<string[]>;
-  /** Opens a measurement window (CPU per process, commits of the system's databases); call the answer to close it. */
-  openWindow(): Promise<() => Promise<WindowReading>>;
-  stop(): Promise<void>;
-}
+export type SystemUnderTest = Awaited<ReturnType<typeof bootSystem>>;
+export type TopStatement = Awaited<ReturnType<SystemUnderTest['topStatements']>>[number];
 
 /**
  * A scratch PostgreSQL of the bench's own (so every run starts empty and its log can be read), and
  * the four services and the gateway on it as `npm start` runs them.
  */
-export async function bootSystem(options: { logsDir: string; logLevel: string; transport: 'tcp' | 'unix'; env?: Record<string, string> }): Promise<SystemUnderTest> {
+export async function bootSystem(options: { logsDir: string; logLevel: string; transport: 'tcp' | 'unix'; cpuProfDir?: string; env?: Record<string, string> }) {
   let recording: string[] | undefined;
   const postgres = await startScratchPostgres('bench', { onLog: (line) => recording?.push(line) });
   const stops: (() => Promise<unknown>)[] = [() => postgres.stop()];
-  const stop = async () => {
-    for (const step of stops.reverse()) await step().catch(() => {});
-  };
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const step of stops.toReversed()) await step().catch(() => {});
+    })());
   try {
     const prefix = `bench_${randomBytes(4).toString('hex')}`;
     const system = await startSystem({
@@ -46,6 +37,7 @@ export async function bootSystem(options: { logsDir: string; logLevel: string; t
       logLevel: options.logLevel,
       logs: { dir: options.logsDir },
       env: options.env,
+      nodeArgs: options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`],
       // The load comes from one address: the edge's per-address sign-up limit would cap the preparation.
       serviceEnv: { gateway: { CREDENTIAL_RATE_LIMIT: '1000000' } },
     });
@@ -67,20 +59,36 @@ export async function bootSystem(options: { logsDir: string; logLevel: string; t
       system,
       adminUrl: postgres.adminUrl,
       postmasterPid: postgres.pid,
+      /** The gateway's and each service's process id. */
+      pids,
       postgresVersion: (await admin.query<{ v: string }>('SHOW server_version')).rows[0]!.v,
       databaseNames,
+      /** PostgreSQL's log lines from `startRecording` until `stopRecording`. */
       async startRecording() {
         recording = [];
         await setLogging('all');
       },
-      async stopRecording() {
+      async stopRecording(): Promise<string[]> {
         await setLogging('none');
         const lines = recording ?? [];
         recording = undefined;
         return lines;
       },
-      // Backends publish xact_commit about once a second while busy: read it at both ends under load.
-      async openWindow() {
+      /** Forgets pg_stat_statements' counts; `topStatements` then reads the costliest since. */
+      async resetStatements() {
+        await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+        await admin.query('SELECT pg_stat_statements_reset()');
+      },
+      async topStatements() {
+        const { rows } = await admin.query<{ database: string; query: string; calls: string; mean: number; share: number }>(
+          `SELECT d.datname AS database, s.query, s.calls, s.mean_exec_time AS mean, s.total_exec_time / sum(s.total_exec_time) OVER () AS share
+             FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = ANY($1) ORDER BY s.total_exec_time DESC LIMIT 10`,
+          [Object.values(databaseNames)],
+        );
+        return rows.map((r) => ({ database: r.database.slice(prefix.length + 1), query: r.query.replace(/\s+/g, ' '), calls: Number(r.calls), meanMs: r.mean, share: r.share }));
+      },
+      /** Opens a measurement window; call the answer to close it. xact_commit is published about once a second: read it under load. */
+      async openWindow(): Promise<() => Promise<WindowReading>> {
         const [openedAt, cpu, commits] = [performance.now(), sampleCpu(pids, postgres.pid), await readCommits()];
         return async () => {
           const [seconds, cpuMs] = [(performance.now() - openedAt) / 1000, cpuBetween(cpu, sampleCpu(pids, postgres.pid))];
