@@ -15,6 +15,8 @@ export interface PgbenchScript {
   /** Values that are the same for every order of a user, given to pgbench with -D. */
   constants: Record<string, string>;
   statements: number;
+  /** Statements that insert, update or delete. */
+  writingStatements: number;
   /** Statements per recorded cycle left out: batched marks, the gateway's 5 s session lookups, the delivery loop. */
   leftOutPerCycle: number;
 }
@@ -51,7 +53,8 @@ export async function writeScript(service: ServiceName, recorded: RecordedCycle[
     throw new Error(`${service}: the recorded cycles sent different statements: ${cycles.map((c) => c.statements.map((s) => s.text.split('\n')[0]).join(' · ')).join(' | ')}`);
   }
   const leftOutPerCycle = recorded.reduce((sum, c) => sum + c.statements.length, 0) / recorded.length - a.statements.length;
-  if (a.statements.length === 0) return { service, text: '', constants: {}, statements: 0, leftOutPerCycle };
+  const writingStatements = a.statements.filter((s) => /\b(INSERT|UPDATE|DELETE)\b/i.test(s.text)).length;
+  if (a.statements.length === 0) return { service, text: '', constants: {}, statements: 0, writingStatements, leftOutPerCycle };
   const usesOrder = (s: LoggedStatement) => s.parameters.some((p) => p?.includes(String(a.orderId)));
   const firstUse = a.statements.findIndex(usesOrder);
   const creator = a.statements.findLastIndex((s, i) => (firstUse < 0 || i < firstUse) && /^\s*INSERT\b[\s\S]*\bRETURNING\b/i.test(s.text));
@@ -80,10 +83,10 @@ export async function writeScript(service: ServiceName, recorded: RecordedCycle[
   } finally {
     await db.end();
   }
-  return { service, text: `${lines.join('\n')}\n`, constants, statements: a.statements.length, leftOutPerCycle };
+  return { service, text: `${lines.join('\n')}\n`, constants, statements: a.statements.length, writingStatements, leftOutPerCycle };
 }
 
-/** One database's share alone for a while: its runs per second and PostgreSQL's CPU and commits per run. */
+/** One database's share alone for a while: its runs per second and PostgreSQL's CPU, commits and rows written per run. */
 async function runShare(sut: SystemUnderTest, script: PgbenchScript, ids: number[], options: { threads: number; secondsPerDatabase: number; scriptDir: string }) {
   const file = path.join(options.scriptDir, `${script.service}.pgbench.sql`);
   await writeFile(file, script.text);
@@ -96,8 +99,11 @@ async function runShare(sut: SystemUnderTest, script: PgbenchScript, ids: number
   const runs = Number(/number of transactions actually processed: (\d+)/.exec(stdout)?.[1]);
   const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
   if (!(runs > 0 && tps > 0)) throw new Error(`pgbench on ${script.service} ran nothing:\n${stdout}`);
+  // Each writing statement of a paid order wrote a row or more in the system; a replay that writes fewer misses the services' rows.
+  const { writingStatements } = script;
+  if (window.rowsWritten < 0.99 * writingStatements * runs) throw new Error(`the replay of ${script.service} wrote ${(window.rowsWritten / runs).toFixed(2)} rows a run with ${writingStatements} writing statements: it misses the rows the services write`);
   const machineBusyPercent = (100 * window.cpuMs.machine!) / (window.seconds * 1000 * options.threads);
-  return { service: script.service, statements: script.statements, tps, runs, postgresCpuMsPerRun: window.cpuMs.postgres! / runs, commitsPerRun: window.commits / runs, machineBusyPercent };
+  return { service: script.service, statements: script.statements, tps, runs, postgresCpuMsPerRun: window.cpuMs.postgres! / runs, commitsPerRun: window.commits / runs, rowsWrittenPerRun: window.rowsWritten / runs, writingStatements, machineBusyPercent };
 }
 
 /**
@@ -115,7 +121,7 @@ export async function runBound(sut: SystemUnderTest, scripts: PgbenchScript[], o
     pgbench: version.trim(), clients: ids.length, secondsPerDatabase: options.secondsPerDatabase, shares,
     /** 1 ÷ Σ (1 ÷ tps): a paid order needs each share once, and each had the server to itself. */
     paidPerSecond: 1 / sum((s) => 1 / s.tps),
-    postgresCpuMsPerPaidOrder: sum((s) => s.postgresCpuMsPerRun), commitsPerPaidOrder: sum((s) => s.commitsPerRun),
+    postgresCpuMsPerPaidOrder: sum((s) => s.postgresCpuMsPerRun), commitsPerPaidOrder: sum((s) => s.commitsPerRun), rowsWrittenPerPaidOrder: sum((s) => s.rowsWrittenPerRun),
     statementsPerPaidOrder: sum((s) => s.statements), leftOutPerCycle: scripts.reduce((total, s) => total + s.leftOutPerCycle, 0),
   };
 }

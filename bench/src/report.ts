@@ -70,7 +70,7 @@ export function renderMarkdown(r: BenchResults): string {
   const costRow = (name: string, phase: PhaseResult) => {
     const cpu = cpuPerPaidOrder(phase);
     const busy = (100 * phase.window.cpuMs.machine!) / (phase.window.seconds * 1000 * r.machine.cores);
-    return [name, ...processes.map((p) => ms(cpu[p] ?? 0)), `**${ms(cpu.services!)}**`, `${busy.toFixed(0)} % of ${r.machine.cores}`, (phase.window.commits / phase.paid).toFixed(1)];
+    return [name, ...processes.map((p) => ms(cpu[p] ?? 0)), `**${ms(cpu.services!)}**`, `${busy.toFixed(0)} % of ${r.machine.cores}`, (phase.window.commits / phase.paid).toFixed(1), (phase.window.rowsWritten / phase.paid).toFixed(1)];
   };
   const b = r.bound;
   return `# orderflow benchmark
@@ -101,17 +101,17 @@ ${r.floor.httpExchanges} × a bare node:http round trip (${ms(r.floor.roundTripP
 
 The statements the services sent for one paid order, recorded from PostgreSQL's own log during real cycles and replayed by ${b.pgbench} with \`-n -M prepared -c ${b.clients}\`, one client per user, each database's share alone for ${b.secondsPerDatabase} s. Bound = 1 ÷ Σ (1 ÷ tps). Left out: ${b.leftOutPerCycle.toFixed(2)} statements per recorded cycle that are not in every cycle (batched delivered marks, the gateway's session lookups, the delivery loop).
 
-${table(['database', 'statements', 'tps (shares/s)', 'runs', 'PostgreSQL CPU ms per run', 'commits per run', 'machine busy'], b.shares.map((s) => [s.service, s.statements, num(s.tps), s.runs.toLocaleString('en-US'), ms(s.postgresCpuMsPerRun), s.commitsPerRun.toFixed(1), `${s.machineBusyPercent.toFixed(0)} %`]))}
-| **a paid order** | ${b.statementsPerPaidOrder} | **${num(b.paidPerSecond)}** paid orders/s | | ${ms(b.postgresCpuMsPerPaidOrder)} | ${b.commitsPerPaidOrder.toFixed(1)} | |
+${table(['database', 'statements', 'tps (shares/s)', 'runs', 'PostgreSQL CPU ms per run', 'commits per run', 'rows written per run', 'machine busy'], b.shares.map((s) => [s.service, s.statements, num(s.tps), s.runs.toLocaleString('en-US'), ms(s.postgresCpuMsPerRun), s.commitsPerRun.toFixed(1), s.rowsWrittenPerRun.toFixed(1), `${s.machineBusyPercent.toFixed(0)} %`]))}
+| **a paid order** | ${b.statementsPerPaidOrder} | **${num(b.paidPerSecond)}** paid orders/s | | ${ms(b.postgresCpuMsPerPaidOrder)} | ${b.commitsPerPaidOrder.toFixed(1)} | ${b.rowsWrittenPerPaidOrder.toFixed(1)} | |
 
 **System ${num(saturation.paidPerSecond)} ÷ bound ${num(b.paidPerSecond)} paid orders/s = ${r.systemToBound.toFixed(2)}.**
 
 ## Cost per paid order
 
-CPU ms per paid order over the measured window ("other processes": whatever else ran on the machine), the machine's busy share, and commits per paid order (pg_stat_database.xact_commit of the four databases; read-only transactions count too).
+CPU ms per paid order over the measured window ("other processes": whatever else ran on the machine), the machine's busy share, commits and rows written per paid order (pg_stat_database's xact_commit, read-only transactions included, and tup_inserted + tup_updated + tup_deleted of the four databases). The bound writing fewer rows than the system is the part it leaves out (the delivered marks); far fewer would mean its scripts miss the system's rows.
 
-${table(['phase', ...processes, 'services', 'machine busy', 'commits'], [costRow('saturation', saturation), costRow('fixed rate', fixedRate)])}
-| bound (pgbench) | | | | | | ${ms(b.postgresCpuMsPerPaidOrder)} | | | | | ${b.commitsPerPaidOrder.toFixed(1)} |
+${table(['phase', ...processes, 'services', 'machine busy', 'commits', 'rows written'], [costRow('saturation', saturation), costRow('fixed rate', fixedRate)])}
+| bound (pgbench) | | | | | | ${ms(b.postgresCpuMsPerPaidOrder)} | | | | | ${b.commitsPerPaidOrder.toFixed(1)} | ${b.rowsWrittenPerPaidOrder.toFixed(1)} |
 
 ## PostgreSQL statements at saturation
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { SERVICES, startScratchPostgres, startSystem, type ServiceName } from '@orderflow/stack';
 import { cpuBetween, sampleCpu } from './cpu.js';
@@ -9,6 +10,8 @@ export interface WindowReading {
   seconds: number;
   cpuMs: Record<string, number>;
   commits: number;
+  /** Rows inserted, updated or deleted in the system's databases. */
+  rowsWritten: number;
 }
 
 export type SystemUnderTest = Awaited<ReturnType<typeof bootSystem>>;
@@ -47,8 +50,13 @@ export async function bootSystem(options: { logsDir: string; logLevel: string; t
     stops.push(() => admin.end());
     const databaseNames = Object.fromEntries(SERVICES.map((service) => [service, `${prefix}_${service}`])) as Record<ServiceName, string>;
     const pids = Object.fromEntries(system.processes.map((p) => [p.service, p.child!.pid!]));
-    const readCommits = async () =>
-      Number((await admin.query<{ n: string }>('SELECT sum(xact_commit)::bigint AS n FROM pg_stat_database WHERE datname = ANY($1)', [Object.values(databaseNames)])).rows[0]!.n);
+    const readCounters = async () => {
+      const { rows } = await admin.query<{ commits: string; written: string }>(
+        'SELECT sum(xact_commit)::bigint AS commits, sum(tup_inserted + tup_updated + tup_deleted)::bigint AS written FROM pg_stat_database WHERE datname = ANY($1)',
+        [Object.values(databaseNames)],
+      );
+      return { commits: Number(rows[0]!.commits), written: Number(rows[0]!.written) };
+    };
     // Superuser settings, applied to every session at once by a reload; on a scratch cluster only.
     const setLogging = async (value: 'all' | 'none') => {
       await admin.query(`ALTER SYSTEM SET log_statement = '${value}'`);
@@ -67,6 +75,12 @@ export async function bootSystem(options: { logsDir: string; logLevel: string; t
       async startRecording() {
         recording = [];
         await setLogging('all');
+        // The reload is asynchronous: once a statement of ours is logged, every backend has been told.
+        for (let attempt = 0; !recording.some((line) => line.includes('orderflow-bench: logging')); attempt++) {
+          if (attempt === 50) throw new Error('PostgreSQL did not start logging statements');
+          await admin.query("SELECT 'orderflow-bench: logging'");
+          await sleep(100);
+        }
       },
       async stopRecording(): Promise<string[]> {
         await setLogging('none');
@@ -89,10 +103,11 @@ export async function bootSystem(options: { logsDir: string; logLevel: string; t
       },
       /** Opens a measurement window; call the answer to close it. xact_commit is published about once a second: read it under load. */
       async openWindow(): Promise<() => Promise<WindowReading>> {
-        const [openedAt, cpu, commits] = [performance.now(), sampleCpu(pids, postgres.pid), await readCommits()];
+        const [openedAt, cpu, counters] = [performance.now(), sampleCpu(pids, postgres.pid), await readCounters()];
         return async () => {
           const [seconds, cpuMs] = [(performance.now() - openedAt) / 1000, cpuBetween(cpu, sampleCpu(pids, postgres.pid))];
-          return { openedAt, seconds, cpuMs, commits: (await readCommits()) - commits };
+          const end = await readCounters();
+          return { openedAt, seconds, cpuMs, commits: end.commits - counters.commits, rowsWritten: end.written - counters.written };
         };
       },
       stop,
