@@ -69,7 +69,7 @@ export async function bootSystem(options: { logsDir: string; logLevel: string; t
       postmasterPid: postgres.pid,
       /** The gateway's and each service's process id. */
       pids,
-      postgresVersion: (await admin.query<{ v: string }>('SHOW server_version')).rows[0]!.v,
+      postgresVersion: (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v,
       databaseNames,
       /** PostgreSQL's log lines from `startRecording` until `stopRecording`. */
       async startRecording() {

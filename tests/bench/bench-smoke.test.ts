@@ -57,6 +57,7 @@ describe('npm run bench', () => {
     assert.ok(results.newman.first.requests > 0 && results.newman.warm.length === 2);
     assert.ok(results.tracing.paidPerSecondOn > 0, 'the tracing run paid orders');
     assert.equal(results.targets.length, 7);
+    assert.match(results.machine.postgres, /^\d+\.\d+/);
 
     const markdown = await readFile(path.join(out, 'latest.md'), 'utf8');
     assert.match(markdown, /^# orderflow benchmark/);
