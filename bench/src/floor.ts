@@ -7,12 +7,13 @@ import { Client } from 'undici';
 import { ensureDatabase } from '@orderflow/stack';
 
 /**
- * The pay's critical path (services/order/src/domain/pay-order.ts): client → gateway, gateway →
- * order, order → billing, order → notification, and the claim, billing's payment and the settle
- * committed one after the other. Change these with the use case.
+ * The pay's critical path (services/order/src/domain/pay-order.ts and letters.ts): client → gateway,
+ * gateway → order, order → billing, order → notification, and the claim, billing's payment, the
+ * outcome with its letter, and the letter in notification (delivered after that commit) committed
+ * one after the other. Change these with the use case.
  */
 const PAY_HTTP_EXCHANGES = 4;
-const PAY_SEQUENTIAL_COMMITS = 3;
+const PAY_SEQUENTIAL_COMMITS = 4;
 const SAMPLE_GAP_MS = 10;
 const WARMUP_SAMPLES = 20;
 
