@@ -55,7 +55,10 @@ export async function writeScript(service: ServiceName, recorded: RecordedCycle[
   const leftOutPerCycle = recorded.reduce((sum, c) => sum + c.statements.length, 0) / recorded.length - a.statements.length;
   const writingStatements = a.statements.filter((s) => /\b(INSERT|UPDATE|DELETE)\b/i.test(s.text)).length;
   if (a.statements.length === 0) return { service, text: '', constants: {}, statements: 0, writingStatements, leftOutPerCycle };
-  const usesOrder = (s: LoggedStatement) => s.parameters.some((p) => p?.includes(String(a.orderId)));
+  // The id as a whole value or word ("order-12-order.processing"), never a run of digits inside another
+  // value: a small id such as 25 also stands in an e-mail's or a key's random letters and digits.
+  const orderIdAlone = new RegExp(`(?<![0-9A-Za-z])${a.orderId}(?![0-9A-Za-z])`);
+  const usesOrder = (s: LoggedStatement) => s.parameters.some((p) => p !== null && orderIdAlone.test(p));
   const firstUse = a.statements.findIndex(usesOrder);
   const creator = a.statements.findLastIndex((s, i) => (firstUse < 0 || i < firstUse) && /^\s*INSERT\b[\s\S]*\bRETURNING\b/i.test(s.text));
   const orderVar = creator >= 0 && firstUse >= 0 ? ':ord_id' : ':oid';
