@@ -1,3 +1,5 @@
+import { isShuttingDown } from './run.js';
+
 export interface BackgroundLoop {
   /** Schedules no further pass and resolves once the running one has ended. */
   stop(): Promise<void>;
@@ -16,7 +18,8 @@ export function startBackgroundLoop(pass: (isStopping: () => boolean) => Promise
     if (isStopping) return;
     timer = setTimeout(() => {
       current = pass(() => isStopping)
-        .catch(options.onError)
+        // A pass cut short by the shutdown (the database stopping with us) is no failure to report.
+        .catch((error: unknown) => (isShuttingDown() ? undefined : options.onError(error)))
         .finally(schedule);
     }, options.intervalMs);
   };

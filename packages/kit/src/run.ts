@@ -19,6 +19,13 @@ export interface RunOptions {
 }
 
 let startupGuard: ((error: unknown) => void) | undefined;
+let shuttingDown = false;
+
+/**
+ * True once a signal (or an uncaught error) began the shutdown. Ctrl+C reaches PostgreSQL and the
+ * peers at the same moment, so what fails from then on is the shutdown, not a fault to report.
+ */
+export const isShuttingDown = (): boolean => shuttingDown;
 
 /**
  * Until the service listens, an error (a bad variable, a taken port, a missing key) ends the process
@@ -47,6 +54,7 @@ export async function runService(app: FastifyInstance, options: RunOptions): Pro
 
   let socketServer: net.Server | undefined;
   closeWithGrace({ delay: 20_000 }, async ({ signal, err }) => {
+    shuttingDown = true;
     if (err) app.log.error({ err }, 'closing after an uncaught error');
     else app.log.info({ signal }, 'closing');
     socketServer?.close();
