@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, readObjects, readRepoFile } from './manifests.js';
 import { createIgnoreMatcher, lastArgs, listCopies, parseDockerfile, type Dockerfile, type Stage } from './dockerfile.js';
@@ -161,13 +161,13 @@ describe('services/Dockerfile', () => {
         for (const dir of inImage) assert.ok(exists(`${dir}/dist/src`), `${dir}/dist/src exists after the build`);
       });
 
-      test('when it has migrations, then the build gathers them, and migrate.js (the init container) is built', () => {
-        const migrations = `services/${name}/migrations`;
-        const hasMigrations = exists(migrations) && statSync(path.join(REPO_ROOT, migrations)).isDirectory() && readdirSync(path.join(REPO_ROOT, migrations)).some((f) => f.endsWith('.sql'));
-        const gathers = (instance.stages.find((stage) => stage.name === 'build')?.instructions ?? []).some((i) => i.keyword === 'RUN' && i.args.includes(`cp -r --parents "${migrations}" /out`));
+      test('when it or a package it depends on has migrations, then the build gathers them, and migrate.js (the init container) is built', () => {
+        const withMigrations = [`services/${name}`, ...workspaceClosure(`services/${name}`)].filter((dir) => exists(`${dir}/migrations`) && readdirSync(path.join(REPO_ROOT, dir, 'migrations')).some((f) => f.endsWith('.sql')));
+        const gathering = (instance.stages.find((stage) => stage.name === 'build')?.instructions ?? []).find((i) => i.keyword === 'RUN' && i.args.includes('done </tmp/workspaces'));
 
-        assert.ok(gathers, `the build stage copies ${migrations} to /out when it exists`);
-        if (hasMigrations) assert.ok(exists(`services/${name}/dist/src/migrate.js`), 'migrate.js is built');
+        // One copy for every workspace the image holds, so a package's migrations travel with it.
+        assert.ok(gathering?.args.includes('cp -r --parents "$dir/migrations" /out'), 'the build stage copies the migrations of every linked workspace to /out');
+        if (withMigrations.length > 0) assert.ok(exists(`services/${name}/dist/src/migrate.js`), 'migrate.js is built');
       });
     });
   }

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
@@ -222,12 +222,17 @@ export async function runInitContainer(pod: PlannedPod, container: PlannedContai
 
 /**
  * After a service's init containers: its database holds every migration of services/<name>/migrations
- * (in packages/db's table), so an image whose migrations folder is empty or elsewhere, while
+ * and of the workspace packages it depends on (packages/idempotency's table lives in billing's and
+ * order's), in packages/db's table, so an image whose migrations are missing or elsewhere, while
  * migrate.js still exits 0, is caught here rather than as a failing request later.
  */
 export async function checkMigrationsApplied(pod: PlannedPod): Promise<string | undefined> {
-  const folder = path.join('services', pod.deployment, 'migrations');
-  const expected = (await readdir(path.join(repoRoot, folder)).catch(() => [] as string[])).filter((f) => f.endsWith('.sql')).map((f) => f.replace(/\.sql$/, ''));
+  const manifest = JSON.parse(await readFile(path.join(repoRoot, 'services', pod.deployment, 'package.json'), 'utf8').catch(() => '{}')) as { dependencies?: Record<string, string> };
+  const packages = Object.keys(manifest.dependencies ?? {}).filter((name) => name.startsWith('@orderflow/')).map((name) => path.join('packages', name.slice('@orderflow/'.length)));
+  const folders = [path.join('services', pod.deployment), ...packages].map((dir) => path.join(dir, 'migrations'));
+  const files = await Promise.all(folders.map((folder) => readdir(path.join(repoRoot, folder)).catch(() => [] as string[])));
+  const expected = files.flat().filter((f) => f.endsWith('.sql')).map((f) => f.replace(/\.sql$/, ''));
+  const folder = folders.filter((_, i) => files[i]!.length > 0).join(' and ');
   const databaseUrl = pod.initContainers.map((c) => c.env.DATABASE_URL).find((url) => url !== undefined);
   if (expected.length === 0 || databaseUrl === undefined) return undefined;
   const client = new pg.Client({ connectionString: databaseUrl });

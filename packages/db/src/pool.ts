@@ -1,5 +1,7 @@
 import pg from 'pg';
 import { createCorkingSocket } from './corking-socket.js';
+import { migrate } from './migrate.js';
+import { parseBigint } from './bigint.js';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -16,6 +18,15 @@ const STATEMENT_TIMEOUT_MS = 10_000;
 /** Readiness answers within this even when the database hangs (Kubernetes' probe timeout is 1 s by default). */
 const READINESS_TIMEOUT_MS = 900;
 
+/**
+ * Every `bigint` column (ids, amounts in minor units) arrives as a JavaScript number, and one that
+ * would lose precision fails the query: a store's rows need no conversion of their own.
+ */
+const BIGINT_AS_NUMBER: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 ? (value: string) => parseBigint(value) : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
 export function createPool(connectionString: string, options: PoolOptions): Pool {
   const { max } = options;
   const pool = new pg.Pool({
@@ -25,6 +36,7 @@ export function createPool(connectionString: string, options: PoolOptions): Pool
     // SCRAM handshakes again on its next requests.
     min: max,
     application_name: options.applicationName,
+    types: BIGINT_AS_NUMBER,
     idleTimeoutMillis: 30_000,
     // Waiting for a connection (a free one, or a new one to a database that hangs) fails after this
     // and the request answers 503 (kit's databaseUnavailable); a refused connection fails at once.
@@ -99,3 +111,22 @@ export const FOREIGN_KEY_VIOLATION = '23503';
 export function hasSqlState(error: unknown, state: string): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === state;
 }
+
+/** The variables of kit's serviceConfigFields that open a service's database. */
+interface DatabaseConfig {
+  DATABASE_URL: string;
+  DB_POOL_SIZE: number;
+  MIGRATE_ON_START: boolean;
+}
+
+/**
+ * The process's database: migrated first when MIGRATE_ON_START, then its pool, every connection
+ * opened before the service listens so the first requests do not pay for them.
+ */
+export async function openDatabase(service: string, config: DatabaseConfig, migrations: readonly string[]): Promise<Pool> {
+  if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, migrations);
+  const db = createPool(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: service });
+  await warmPool(db, config.DB_POOL_SIZE);
+  return db;
+}
+

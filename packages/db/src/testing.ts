@@ -17,9 +17,9 @@ export interface TestDatabase {
 /**
  * A fresh, migrated database for one test file, on the server the test runner started
  * (TEST_DATABASE_URL names its admin database). Each file gets its own, so files run in parallel
- * and no test sees another's rows.
+ * and no test sees another's rows. `migrationCount` stops after that many, for a test of a later one.
  */
-export async function createTestDatabase(migrationsDir: string): Promise<TestDatabase> {
+export async function createTestDatabase(migrations: readonly string[], options: { migrationCount?: number } = {}): Promise<TestDatabase> {
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (adminUrl === undefined) {
     throw new Error('TEST_DATABASE_URL is not set: run the tests with `npm test`, which starts PostgreSQL.');
@@ -27,7 +27,7 @@ export async function createTestDatabase(migrationsDir: string): Promise<TestDat
   const name = `test_${randomBytes(6).toString('hex')}`;
   await withClient(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
   const url = withDatabaseName(adminUrl, name);
-  await migrate(url, migrationsDir);
+  await migrate(url, migrations, { count: options.migrationCount });
   const pool = createPool(url, { max: 20 });
   return {
     url,

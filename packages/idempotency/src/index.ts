@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { withTransaction, type Pool, type PoolClient } from '@orderflow/db';
-import { badRequest, conflict, Problem, problemResponses, toProblemDocument, unprocessable } from '@orderflow/kit';
+import { badRequest, conflict, Problem, problemResponses, startBackgroundLoop, toProblemDocument, unprocessable, type BackgroundLoop } from '@orderflow/kit';
 
 /**
  * Idempotency keys with Stripe's semantics and the IETF `Idempotency-Key` draft's status codes:
@@ -12,8 +13,13 @@ import { badRequest, conflict, Problem, problemResponses, toProblemDocument, unp
  * - the same key with a different request is a 422; a repeat while the first is still running is a 409;
  * - keys belong to one user, and are kept 48 hours (so a retry after a day-long outage still works).
  * A request that failed with a 5xx releases its key, so the client's retry can run it for real.
- * Each service using this has an `idempotency_keys` table of the same shape (see its migrations).
  */
+
+/**
+ * The migrations of the `idempotency_keys` table, which lives in the database of each service that
+ * uses this package: the service migrates this folder with its own (see its src/migrations.ts).
+ */
+export const IDEMPOTENCY_MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const KEY_RETENTION_HOURS = 48;
@@ -176,14 +182,17 @@ async function replayOrRefuse(reply: FastifyReply, db: Pool, userId: number, key
     .send(row.response_body);
 }
 
-/** Deletes keys past retention every ten minutes; returns a stop function for graceful shutdown. */
-export function startKeyPurge(db: Pool, onError: (error: unknown) => void = () => {}): () => void {
-  const purge = () =>
-    db
-      .query(`DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)`, [KEY_RETENTION_HOURS])
-      .catch(onError);
-  const timer = setInterval(purge, 10 * 60_000);
-  timer.unref();
-  return () => clearInterval(timer);
+/**
+ * Deletes keys past retention every ten minutes (tests: `intervalMs`) while the app runs: the loop starts when the app is
+ * ready and stops as it closes, before main ends the pool.
+ */
+export function purgeKeysWhileRunning(app: FastifyInstance, db: Pool, intervalMs = 10 * 60_000): void {
+  let loop: BackgroundLoop | undefined;
+  app.addHook('onReady', async () => {
+    loop = startBackgroundLoop(
+      async () => void (await db.query(`DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)`, [KEY_RETENTION_HOURS])),
+      { intervalMs, onError: (err) => app.log.warn({ err }, 'idempotency key purge failed') },
+    );
+  });
+  app.addHook('onClose', async () => loop?.stop());
 }
-

@@ -65,6 +65,13 @@ export function peerTimeoutField(peers: string) {
   };
 }
 
+/** A service's database, read by its process and by its migrate entry. */
+export function databaseUrlField(service: string) {
+  return {
+    DATABASE_URL: Type.String({ minLength: 1, description: `PostgreSQL URL of ${service}'s own database.` }),
+  };
+}
+
 /**
  * The variables every service with a database reads, with the same defaults and descriptions; a
  * service's schema spreads these and adds its own.
@@ -73,7 +80,7 @@ export function serviceConfigFields(service: string, defaultPort: number) {
   return {
     ...listenerConfigFields(defaultPort),
     SOCKET_PATH: Type.String({ default: '', description: 'Also answer on this Unix domain socket, for callers on the same machine (`npm start` uses it); empty: TCP only.' }),
-    DATABASE_URL: Type.String({ description: `PostgreSQL URL of ${service}'s own database.` }),
+    ...databaseUrlField(service),
     INTERNAL_TOKEN: Type.String({ minLength: 16, description: 'Shared secret for /internal/* calls between services.' }),
     // The machine has two cores shared by every service and PostgreSQL: a few connections per
     // process keep the database busy without queueing inside it.

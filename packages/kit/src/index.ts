@@ -12,3 +12,4 @@ export { currentTraceFields, runInSpan } from './spans.js';
 export * from './page.js';
 export * from './request-target.js';
 export * from './background-loop.js';
+export * from './service-options.js';

@@ -1,4 +1,4 @@
-import { migrate, withClient, withDatabaseName } from '@orderflow/db';
+import { withClient, withDatabaseName } from '@orderflow/db';
 
 /** Creates the database on the server behind `adminUrl` unless it exists. */
 export async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
@@ -9,5 +9,3 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<st
   });
   return withDatabaseName(adminUrl, name);
 }
-
-export { migrate };

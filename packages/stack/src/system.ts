@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { ensureDatabase, migrate } from './databases.js';
+import { promisify } from 'node:util';
+import { ensureDatabase } from './databases.js';
 import { findFreePort } from './free-port.js';
 import { repoRoot } from './paths.js';
 import { StartupError } from './startup-error.js';
@@ -93,8 +94,21 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-function entryPoint(service: ServiceName | 'gateway'): string {
-  return path.join(repoRoot, 'services', service, 'dist', 'src', 'main.js');
+function entryPoint(service: ServiceName | 'gateway', entry: 'main' | 'migrate' = 'main'): string {
+  return path.join(repoRoot, 'services', service, 'dist', 'src', `${entry}.js`);
+}
+
+/**
+ * Migrates a service's database with its own migrate entry, as Kubernetes' init container does: which
+ * folders hold its migrations is the service's to say (its src/migrations.ts), not the stack's.
+ */
+async function runMigrateEntry(service: ServiceName, databaseUrl: string): Promise<void> {
+  try {
+    await promisify(execFile)(process.execPath, [entryPoint(service, 'migrate')], { env: { ...process.env, DATABASE_URL: databaseUrl } });
+  } catch (error) {
+    const { stderr, message } = error as { stderr?: string; message: string };
+    throw new StartupError(`${service}'s migrations failed: ${stderr?.trim() || message}`);
+  }
 }
 
 /** Loaded before main only when tracing is on, so a process without it never loads the SDK. */
@@ -114,8 +128,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     if (explicit !== undefined) databaseUrls[service] = explicit;
     else if (options.adminUrl !== undefined) databaseUrls[service] = await ensureDatabase(options.adminUrl, `${prefix}_${service}`);
     else throw new StartupError(`no database for ${service}: set a database URL or an admin URL`);
-    await migrate(databaseUrls[service], path.join(repoRoot, 'services', service, 'migrations'));
   }
+  await Promise.all(SERVICES.map((service) => runMigrateEntry(service, databaseUrls[service])));
 
   // Socket paths are capped at 107 bytes: a short folder of its own under the temporary directory.
   const socketDir = options.transport === 'unix' ? mkdtempSync(path.join(tmpdir(), 'orderflow-')) : undefined;

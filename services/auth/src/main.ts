@@ -1,19 +1,16 @@
-import { fileURLToPath } from 'node:url';
-import { createPool, migrate, warmPool } from '@orderflow/db';
 import { createPeerClient } from '@orderflow/http-client';
+import { openDatabase } from '@orderflow/db';
 import { createIdentitySigner, createMetricsRegistry, exitOnStartupError, readIdentityKey, runService } from '@orderflow/kit';
 import { buildAuthApp } from './app.js';
 import { verifyAgainstDummy } from './domain/passwords.js';
 import { readAuthConfig } from './config.js';
 import { createBillingClient } from './clients/billing.client.js';
 import { startAccountOpening } from './domain/open-account.js';
+import { MIGRATIONS } from './migrations.js';
 
 exitOnStartupError('auth');
 const config = readAuthConfig();
-if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, fileURLToPath(new URL('../../migrations', import.meta.url)));
-
-const db = createPool(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: 'auth' });
-await warmPool(db, config.DB_POOL_SIZE);
+const db = await openDatabase('auth', config, MIGRATIONS);
 const identitySigner = createIdentitySigner(readIdentityKey('private', config.IDENTITY_PRIVATE_KEY), config.IDENTITY_TOKEN_SECONDS);
 // The first argon2 call loads the native module and sizes its memory, and the first signature sets
 // up WebCrypto: pay both before the first login.

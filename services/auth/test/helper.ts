@@ -1,15 +1,14 @@
-import { fileURLToPath } from 'node:url';
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { createPool } from '@orderflow/db';
 import { createTestDatabase, type TestDatabase } from '@orderflow/db/testing';
 import { startStubPeer, type StubPeer } from '@orderflow/kit/testing';
 import { createPeerClient } from '@orderflow/http-client';
 import { buildAuthApp } from '../src/app.js';
+import { MIGRATIONS } from '../src/migrations.js';
 import { createBillingClient } from '../src/clients/billing.client.js';
 import type { AuthDeps } from '../src/domain/deps.js';
 import { createIdentitySigner, type ServiceApp } from '@orderflow/kit';
 
-const migrationsDir = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 export interface AuthTestContext {
   app: ServiceApp;
@@ -35,7 +34,7 @@ export const THROTTLE_POLICY = { maxFailures: 5, windowSeconds: 900, blockSecond
 
 /** The real auth app on its own migrated database, with billing stubbed at the HTTP boundary. */
 export async function startAuth(options: AuthTestOptions = {}): Promise<AuthTestContext> {
-  const database = await createTestDatabase(migrationsDir);
+  const database = await createTestDatabase(MIGRATIONS);
   const billing = await startStubPeer(() => ({ status: 200, body: { user_id: 1, balance: 0 } }));
   const billingPeer = createPeerClient({ name: 'billing', baseUrl: options.billingUrl ?? billing.url, internalToken: 'test-internal-token', retries: 0, timeoutMs: options.billingTimeoutMs ?? 500 });
   const pool = options.poolSize === undefined ? database.pool : createPool(database.url, { max: options.poolSize });

@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import type { PaymentStatus } from './store/payments.store.js';
+import type { PaymentStatus } from '@orderflow/billing-contract';
 
 /** What billing counts for the dashboards; each call is one decision recorded, never a replay. */
 export interface BillingMetrics {

@@ -1,10 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@orderflow/db/testing';
 import type { ServiceApp } from '@orderflow/kit';
 import { createTestIdentities } from '@orderflow/kit/testing';
 import { buildBillingApp } from '../src/app.js';
+import { MIGRATIONS } from '../src/migrations.js';
 
-const migrationsDir = fileURLToPath(new URL('../../migrations', import.meta.url));
 export const INTERNAL_TOKEN = 'test-internal-token';
 const internal = { authorization: `Bearer ${INTERNAL_TOKEN}` };
 export const identities = createTestIdentities();
@@ -15,10 +14,11 @@ export interface BillingTestContext {
   close(): Promise<void>;
 }
 
-export async function startBilling(): Promise<BillingTestContext> {
-  const database = await createTestDatabase(migrationsDir);
+/** `ready: false` leaves app.ready() to the test, which may add hooks first. */
+export async function startBilling(options: { ready?: boolean } = {}): Promise<BillingTestContext> {
+  const database = await createTestDatabase(MIGRATIONS);
   const app = buildBillingApp({ db: database.pool, internalToken: INTERNAL_TOKEN, logLevel: false, identityPublicKey: identities.publicKey });
-  await app.ready();
+  if (options.ready !== false) await app.ready();
   return {
     app,
     database,

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, explainGenericPlan, type TestDatabase } from '@orderflow/db/testing';
@@ -6,6 +5,7 @@ import type { ServiceApp } from '@orderflow/kit';
 import { createTestIdentities, injectPage, MALFORMED_CURSORS, walkPages } from '@orderflow/kit/testing';
 import { LIST_LETTERS_OF_USER } from '../src/store/letters.store.js';
 import { buildNotificationApp } from '../src/app.js';
+import { MIGRATIONS } from '../src/migrations.js';
 
 const internal = { authorization: 'Bearer test-internal-token' };
 let nextId = Math.floor(Math.random() * 1e9);
@@ -15,7 +15,7 @@ describe('POST /internal/letters and GET /notification', () => {
   let app: ServiceApp;
   let database: TestDatabase;
   before(async () => {
-    database = await createTestDatabase(fileURLToPath(new URL('../../migrations', import.meta.url)));
+    database = await createTestDatabase(MIGRATIONS);
     app = buildNotificationApp({ db: database.pool, internalToken: 'test-internal-token', logLevel: false, identityPublicKey: identities.publicKey });
     await app.ready();
   });

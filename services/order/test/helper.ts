@@ -1,16 +1,15 @@
-import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@orderflow/db/testing';
 import { createTestIdentities, startStubPeer, type RecordedCall, type StubPeer } from '@orderflow/kit/testing';
 import { createPeerClient, type PeerClient } from '@orderflow/http-client';
 import { createMetricsRegistry, type ServiceApp } from '@orderflow/kit';
 import { buildOrderApp } from '../src/app.js';
+import { MIGRATIONS } from '../src/migrations.js';
 import { createOrderMetrics } from '../src/metrics.js';
 import { createDeliveredMarks } from '../src/store/delivered-marks.js';
 import { createBillingClient } from '../src/clients/billing.client.js';
 import { createNotificationClient } from '../src/clients/notification.client.js';
 import type { OrderDeps } from '../src/domain/deps.js';
 
-const migrationsDir = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 /**
  * Billing stubbed at the HTTP boundary with the contract the real one keeps: one decision per order
@@ -58,7 +57,7 @@ export interface OrderTestContext {
 }
 
 export async function startOrder(): Promise<OrderTestContext> {
-  const database = await createTestDatabase(migrationsDir);
+  const database = await createTestDatabase(MIGRATIONS);
   const fakeBilling = createFakeBilling(500000);
   const billing = await startStubPeer(fakeBilling.handle);
   const notification = await startStubPeer(() => ({ status: 201, body: {} }));
@@ -76,7 +75,7 @@ export async function startOrder(): Promise<OrderTestContext> {
     deliveredMarks: createDeliveredMarks(database.pool, { delayMs: 10, onMarked: metrics.lettersDelivered, onError: () => {} }),
     log: { warn: () => {}, info: () => {} },
   };
-  const app = buildOrderApp({ deps, metricsRegistry, logLevel: false, identityPublicKey: identities.publicKey });
+  const app = buildOrderApp({ deps, metricsRegistry, logLevel: false, identityPublicKey: identities.publicKey, internalToken: 'test-internal-token' });
   await app.ready();
   return {
     app,

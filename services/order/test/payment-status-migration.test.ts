@@ -1,27 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { migrate } from '@orderflow/db';
 import { createTestDatabase, type TestDatabase } from '@orderflow/db/testing';
-
-const migrationsDir = fileURLToPath(new URL('../../migrations', import.meta.url));
+import { MIGRATIONS } from '../src/migrations.js';
 
 describe('migration 004: payment status in billing’s words', () => {
   let database: TestDatabase;
-  let olderMigrations: string;
   before(async () => {
-    // A database as the version before 004 left it, with orders in every state that has a payment.
-    olderMigrations = await mkdtemp(path.join(tmpdir(), 'order-migrations-'));
-    for (const file of await readdir(migrationsDir)) if (file < '004') await cp(path.join(migrationsDir, file), path.join(olderMigrations, file));
-    database = await createTestDatabase(olderMigrations);
+    // A database as the version before 004 left it (001 to 003), with orders in every state that has a payment.
+    database = await createTestDatabase(MIGRATIONS, { migrationCount: 3 });
   });
-  after(async () => {
-    await database.drop();
-    await rm(olderMigrations, { recursive: true, force: true });
-  });
+  after(() => database.drop());
 
   test('when it runs on orders stored as OK and ERROR, then they read succeeded and declined, and the old spelling is refused', async () => {
     await database.pool.query(
@@ -32,7 +21,7 @@ describe('migration 004: payment status in billing’s words', () => {
          (1, 100, 'cancelled', 'OK', NULL, 100)`,
     );
 
-    await migrate(database.url, migrationsDir);
+    await migrate(database.url, MIGRATIONS);
 
     const { rows } = await database.pool.query('SELECT status, payment_status, payment_reason FROM orders ORDER BY id');
     assert.deepEqual(rows, [

@@ -1,6 +1,7 @@
 import { FOREIGN_KEY_VIOLATION, hasSqlState, UNIQUE_VIOLATION, type Pool } from '@orderflow/db';
 import { unprocessable } from '@orderflow/kit';
-import { createPaymentsStore, type PaymentDecision } from '../store/payments.store.js';
+import type { Payment } from '@orderflow/billing-contract';
+import { createPaymentsStore } from '../store/payments.store.js';
 import { accountNotFound } from './change-balance.js';
 import type { BillingMetrics } from '../metrics.js';
 
@@ -10,7 +11,7 @@ import type { BillingMetrics } from '../metrics.js';
  * without a second debit. The first attempt is the common case, so it goes straight to the decision;
  * a repeat fails whole on the decision's primary key (its debit rolled back) and reads the first one.
  */
-export async function payForOrder(db: Pool, metrics: BillingMetrics, orderId: number, userId: number, amountMinor: number): Promise<PaymentDecision> {
+export async function payForOrder(db: Pool, metrics: BillingMetrics, orderId: number, userId: number, amountMinor: number): Promise<Payment> {
   const payments = createPaymentsStore(db);
   for (let attempt = 0; ; attempt++) {
     try {
@@ -23,7 +24,7 @@ export async function payForOrder(db: Pool, metrics: BillingMetrics, orderId: nu
     }
     const existing = await payments.findDecision(orderId);
     if (existing !== null) {
-      if (existing.userId !== userId || existing.amountMinor !== amountMinor) {
+      if (existing.user_id !== userId || existing.amount_minor !== amountMinor) {
         throw unprocessable('billing.payment_mismatch', `Order ${orderId} was already charged for another user or amount.`);
       }
       return existing;

@@ -1,44 +1,19 @@
-import { parseBigint, type Queryable } from '@orderflow/db';
+import type { Payment } from '@orderflow/billing-contract';
+import type { Queryable } from '@orderflow/db';
 
-/** The one vocabulary of a payment's outcome, in billing, in order and on the internal API. */
-export type PaymentStatus = 'succeeded' | 'declined';
-
-/** The first, final decision on an order's payment (order's client reads the same shape). */
-export interface PaymentDecision {
-  orderId: number;
-  userId: number;
-  amountMinor: number;
-  status: PaymentStatus;
-  reason: string | null;
-}
-
-interface DecisionRow {
-  order_id: string;
-  user_id: string;
-  amount_minor: string;
-  status: PaymentStatus;
-  reason: string | null;
-}
-
-function toDecision(row: DecisionRow): PaymentDecision {
-  return {
-    orderId: parseBigint(row.order_id),
-    userId: parseBigint(row.user_id),
-    amountMinor: parseBigint(row.amount_minor),
-    status: row.status,
-    reason: row.reason,
-  };
-}
+/** A decision's columns are named as the API serves it, and the pool reads bigints as numbers. */
+const DECISION_COLUMNS = 'order_id, user_id, amount_minor, status, reason';
 
 export function createPaymentsStore(db: Queryable) {
   return {
-    async findDecision(orderId: number): Promise<PaymentDecision | null> {
-      const { rows } = await db.query<DecisionRow>({
+    /** The first, final decision on an order's payment, if billing made one. */
+    async findDecision(orderId: number): Promise<Payment | null> {
+      const { rows } = await db.query<Payment>({
         name: 'payments.find_decision',
-        text: 'SELECT * FROM payment_decisions WHERE order_id = $1',
+        text: `SELECT ${DECISION_COLUMNS} FROM payment_decisions WHERE order_id = $1`,
         values: [orderId],
       });
-      return rows[0] === undefined ? null : toDecision(rows[0]);
+      return rows[0] ?? null;
     },
 
     /**
@@ -46,8 +21,8 @@ export function createPaymentsStore(db: Queryable) {
      * the decision, and write the ledger row. Two racing attempts for one order both try to insert the
      * decision; the primary key lets one commit and fails the other whole, debit included.
      */
-    async decidePayment(orderId: number, userId: number, amountMinor: number): Promise<PaymentDecision> {
-      const { rows } = await db.query<DecisionRow>({
+    async decidePayment(orderId: number, userId: number, amountMinor: number): Promise<Payment> {
+      const { rows } = await db.query<Payment>({
         name: 'payments.decide',
         text: `WITH debited AS (
            UPDATE accounts SET balance_minor = balance_minor - $3, updated_at = now()
@@ -58,7 +33,7 @@ export function createPaymentsStore(db: Queryable) {
            SELECT $1, $2, $3,
                   CASE WHEN EXISTS (SELECT 1 FROM debited) THEN 'succeeded' ELSE 'declined' END,
                   CASE WHEN EXISTS (SELECT 1 FROM debited) THEN NULL ELSE 'insufficient_funds' END
-           RETURNING *
+           RETURNING ${DECISION_COLUMNS}
          ), entry AS (
            INSERT INTO ledger_entries (user_id, kind, amount_minor, balance_after_minor, order_id)
            SELECT user_id, 'payment', -$3, balance_minor, $1 FROM debited
@@ -66,7 +41,7 @@ export function createPaymentsStore(db: Queryable) {
          SELECT * FROM decision`,
         values: [orderId, userId, amountMinor],
       });
-      return toDecision(rows[0]!);
+      return rows[0]!;
     },
 
     /**
@@ -75,7 +50,7 @@ export function createPaymentsStore(db: Queryable) {
      * (left) to refund.
      */
     async refundPayment(orderId: number, userId: number): Promise<number | null> {
-      const { rows } = await db.query<{ amount_minor: string }>(
+      const { rows } = await db.query<{ amount_minor: number }>(
         `WITH payment AS (
            SELECT user_id, amount_minor FROM payment_decisions
             WHERE order_id = $1 AND user_id = $2 AND status = 'succeeded'
@@ -90,15 +65,15 @@ export function createPaymentsStore(db: Queryable) {
          RETURNING amount_minor`,
         [orderId, userId],
       );
-      return rows[0] === undefined ? null : parseBigint(rows[0].amount_minor);
+      return rows[0]?.amount_minor ?? null;
     },
 
     async findRefundAmount(orderId: number, userId: number): Promise<number | null> {
-      const { rows } = await db.query<{ amount_minor: string }>(
+      const { rows } = await db.query<{ amount_minor: number }>(
         `SELECT amount_minor FROM ledger_entries WHERE order_id = $1 AND user_id = $2 AND kind = 'refund'`,
         [orderId, userId],
       );
-      return rows[0] === undefined ? null : parseBigint(rows[0].amount_minor);
+      return rows[0]?.amount_minor ?? null;
     },
   };
 }

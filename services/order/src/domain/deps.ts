@@ -2,7 +2,7 @@ import type { Pool } from '@orderflow/db';
 import type { BillingClient } from '../clients/billing.client.js';
 import type { NotificationClient } from '../clients/notification.client.js';
 import type { DeliveredMarks } from '../store/delivered-marks.js';
-import type { PaymentStatus } from '../store/orders.store.js';
+import type { PaymentStatus } from '@orderflow/billing-contract';
 
 export interface Logger {
   warn(object: object, message: string): void;

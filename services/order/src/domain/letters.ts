@@ -1,7 +1,8 @@
+import type { PaymentStatus } from '@orderflow/billing-contract';
 import { fromMinorUnits } from '@orderflow/money';
 import { runInSpan } from '@orderflow/kit';
 import { createOutboxStore, type OutboxLetter } from '../store/outbox.store.js';
-import { createOrdersStore, type Order, type OrderStatus, type OutcomeStatus, type PaymentStatus } from '../store/orders.store.js';
+import { createOrdersStore, type Order, type OrderStatus, type OutcomeStatus } from '../store/orders.store.js';
 import type { OrderDeps } from './deps.js';
 
 /** A letter's event is the status it announces: `order.processing`, `order.failed`, `order.cancelled`. */

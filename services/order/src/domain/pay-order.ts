@@ -1,6 +1,6 @@
 import { conflict, notFound } from '@orderflow/kit';
 import { createOrdersStore, type Order } from '../store/orders.store.js';
-import type { PaymentDecision } from '../clients/billing.client.js';
+import type { Payment } from '@orderflow/billing-contract';
 import { recordOutcome } from './letters.js';
 import type { OrderDeps } from './deps.js';
 
@@ -34,7 +34,7 @@ export async function payOrder(deps: OrderDeps, orderId: number, userId: number,
 }
 
 /** Records billing's decision on a pending order, once, with its letter; returns the order as it ends. */
-export async function settlePayment(deps: OrderDeps, order: Order, decision: PaymentDecision, requestId?: string): Promise<Order> {
+export async function settlePayment(deps: OrderDeps, order: Order, decision: Payment, requestId?: string): Promise<Order> {
   const settled = await recordOutcome(
     deps,
     order,

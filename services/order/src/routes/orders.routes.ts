@@ -1,9 +1,10 @@
+import type { PaymentStatus } from '@orderflow/billing-contract';
 import { Type } from 'typebox';
 import { fromMinorUnits, MAX_AMOUNT } from '@orderflow/money';
 import { boundsOf, ID_PATTERN, PAGE_PROBLEMS, PageQuerySchema, problemResponses, PageSchema, readAmountField, readPage, replyWithPage, requireIdentity, type ServiceApp } from '@orderflow/kit';
 import type { Queryable } from '@orderflow/db';
 import { IDEMPOTENCY_PROBLEMS, IdempotencyKeyHeadersSchema, readIdempotencyKey, respondIdempotently } from '@orderflow/idempotency';
-import { createOrdersStore, type Order, type PaymentStatus } from '../store/orders.store.js';
+import { createOrdersStore, type Order } from '../store/orders.store.js';
 import { createOrder } from '../domain/create-order.js';
 import { orderNotFound, payOrder } from '../domain/pay-order.js';
 import { cancelOrder } from '../domain/cancel-order.js';

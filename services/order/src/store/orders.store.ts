@@ -1,3 +1,4 @@
+import type { PaymentStatus } from '@orderflow/billing-contract';
 import { parseBigint, type Queryable } from '@orderflow/db';
 import type { PageBounds } from '@orderflow/kit';
 import type { OutboxLetter } from './outbox.store.js';
@@ -5,8 +6,6 @@ import type { OutboxLetter } from './outbox.store.js';
 export type OrderStatus = 'new' | 'pending' | 'processing' | 'failed' | 'cancelling' | 'cancelled';
 /** The statuses a letter announces, each recorded with its letter (recordOutcome). */
 export type OutcomeStatus = 'processing' | 'failed' | 'cancelled';
-/** Billing's decision on the order's payment, in billing's words (clients/billing.client.ts). */
-export type PaymentStatus = 'succeeded' | 'declined';
 
 export interface Order {
   id: number;

@@ -1,6 +1,8 @@
 -- Up Migration
 -- Requests made with an Idempotency-Key: the request's fingerprint, and once it completed, the
--- response to replay (see packages/idempotency). Kept 48 hours, then purged.
+-- response to replay (src/index.ts). Kept 48 hours, then purged. It lives in the database of each
+-- service that uses this package (billing, order); the file keeps the name and number it had in
+-- theirs, so databases migrated before it moved here count it as applied.
 CREATE TABLE idempotency_keys (
   user_id         bigint NOT NULL,
   key             text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
