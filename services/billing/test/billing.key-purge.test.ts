@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { purgeKeysWhileRunning } from '@orderflow/idempotency';
 import { startBilling } from './helper.js';
 
-test('when the app runs, then idempotency keys past retention are purged, fresh ones stay, and the purge stops with the app', async () => {
+test('when the app runs, then idempotency keys past retention are purged, fresh ones stay, and the purge stops with the app', async (t) => {
   const context = await startBilling({ ready: false });
+  t.after(() => context.database.drop());
   const { pool } = context.database;
   const insertKey = (key: string, hoursAgo: number) =>
     pool.query(`INSERT INTO idempotency_keys (user_id, key, fingerprint, locked_at, created_at) VALUES (1, $1, decode(repeat('00', 32), 'hex'), now(), now() - make_interval(hours => $2))`, [key, hoursAgo]);
@@ -23,5 +24,4 @@ test('when the app runs, then idempotency keys past retention are purged, fresh 
   await insertKey('expired after close', 49);
   await sleep(200);
   assert.deepEqual(await keys(), ['expired after close', 'fresh'], 'no pass runs once the app closed');
-  await context.database.drop();
 });
