@@ -55,14 +55,20 @@ export function createGatewayClient(baseUrl: string, connections: number) {
     return { body: (text.length > 0 ? JSON.parse(text) : undefined) as Record<string, unknown> | undefined, cookie };
   }
 
+  const passwordOf = (login: string) => `bench ${login} password`;
+
+  async function logIn(login: string): Promise<string> {
+    const { cookie } = await call('login', 'POST', '/login', undefined, { login, password: passwordOf(login) });
+    const token = /session_id=([^;]+)/.exec(cookie)?.[1];
+    if (token === undefined) throw new RequestFailed('no session cookie on login');
+    return token;
+  }
+
   return {
     /** Registers, logs in and tops up a new user. */
     async prepareUser(login: string): Promise<BenchUser> {
-      const password = `bench ${login} password`;
-      await call('register', 'POST', '/register', undefined, { login, password, email: `${login}@bench.example` });
-      const { cookie } = await call('login', 'POST', '/login', undefined, { login, password });
-      const token = /session_id=([^;]+)/.exec(cookie)?.[1];
-      if (token === undefined) throw new RequestFailed('no session cookie on login');
+      await call('register', 'POST', '/register', undefined, { login, password: passwordOf(login), email: `${login}@bench.example` });
+      const token = await logIn(login);
       const topUp = await call('top-up', 'POST', '/billing/change', token, { amount: TOP_UP });
       if (typeof topUp.body?.user_id !== 'number') throw new RequestFailed('unexpected body on top-up');
       return { login, userId: topUp.body.user_id, token };
@@ -90,6 +96,18 @@ export function createGatewayClient(baseUrl: string, connections: number) {
       } catch (error) {
         if (!(error instanceof RequestFailed)) throw error;
         return { steps, outcome: 'error', error: error.message };
+      }
+    },
+
+    /** Logs a prepared user in again, as a returning client does: how long it took, or what went wrong. */
+    async timeLogin(user: BenchUser): Promise<{ ms: number } | { error: string }> {
+      const sentAt = performance.now();
+      try {
+        await logIn(user.login);
+        return { ms: performance.now() - sentAt };
+      } catch (error) {
+        if (!(error instanceof RequestFailed)) throw error;
+        return { error: error.message };
       }
     },
 

@@ -145,3 +145,25 @@ export async function runOpenLoop(client: GatewayClient, users: BenchUser[], opt
   await Promise.all(inFlight);
   return results.summarise(users.length, window);
 }
+
+export type LoginsResult = Awaited<ReturnType<typeof runLogins>>;
+
+/** Each user's client logging it in again and again for `durationS`: every login verifies an argon2id hash. */
+export async function runLogins(client: GatewayClient, users: BenchUser[], durationS: number) {
+  const samples: number[] = [];
+  const errors: Record<string, number> = {};
+  const startedAt = performance.now();
+  await Promise.all(users.map(async (user) => {
+    while (performance.now() < startedAt + durationS * 1000) {
+      const login = await client.timeLogin(user);
+      if ('ms' in login) samples.push(login.ms);
+      else {
+        errors[login.error] = (errors[login.error] ?? 0) + 1;
+        // A refusing gateway answers at once: spinning on it would only take the CPU from the others.
+        await sleep(10);
+      }
+    }
+  }));
+  const measuredS = (performance.now() - startedAt) / 1000;
+  return { clients: users.length, measuredS, logins: samples.length, loginsPerSecond: samples.length / measuredS, latency: percentiles(samples), errors };
+}

@@ -9,7 +9,7 @@ import { exitOnStartupError, repoRoot } from '@orderflow/stack';
 import { runBound, writeScript } from './bound.js';
 import { createGatewayClient, type BenchUser, type GatewayClient } from './client.js';
 import { measureFloor } from './floor.js';
-import { runClosedLoop, runOpenLoop, runUnloaded, type PhaseResult } from './load.js';
+import { runClosedLoop, runLogins, runOpenLoop, runUnloaded, type PhaseResult } from './load.js';
 import { runCollection } from './newman.js';
 import { countSystemCalls } from './system-calls.js';
 import { readOptions, USAGE, type BenchOptions } from './options.js';
@@ -19,14 +19,16 @@ import { bootSystem, type SystemUnderTest } from './system-under-test.js';
 
 const UNLOADED_WARMUP_CYCLES = 20;
 const RECORDED_CYCLES_PER_USER = 4;
-/** Registrations hash a password each (argon2id): a few at a time is all auth can use. */
-const PREPARE_CONCURRENCY = 4;
+/** Registrations and logins hash a password each (argon2id): a few at a time is all auth can use on 2 cores. */
+const PASSWORD_CLIENTS = 4;
+/** Long enough for a steady rate of logins, short beside the order flow's phases. */
+const MAX_LOGINS_S = 5;
 
 async function prepareUsers(client: GatewayClient, count: number): Promise<BenchUser[]> {
   const prefix = `bench_${randomBytes(3).toString('hex')}`;
   const users: BenchUser[] = [];
   let next = 0;
-  await Promise.all(Array.from({ length: PREPARE_CONCURRENCY }, async () => {
+  await Promise.all(Array.from({ length: PASSWORD_CLIENTS }, async () => {
     while (next < count) users.push(await client.prepareUser(`${prefix}_${next++}`));
   }));
   return users;
@@ -82,11 +84,14 @@ async function runBench(options: BenchOptions, sut: SystemUnderTest, scriptDir: 
     const secondsPerDatabase = Math.max(1, Math.round(options.durationS / 2));
     log(`bound: pgbench -M prepared -c ${options.users}, each database's share alone for ${secondsPerDatabase} s`);
     const bound = await runBound(sut, scripts, { userIds: users.map((u) => u.userId), threads: os.availableParallelism(), secondsPerDatabase, scriptDir });
+    const loginsS = Math.min(options.durationS / 2, MAX_LOGINS_S);
+    log(`logins: ${PASSWORD_CLIENTS} clients logging their users in again and again for ${loginsS} s`);
+    const logins = await runLogins(client, users.slice(0, PASSWORD_CLIENTS), loginsS);
     return {
       generatedAt: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
       machine: { cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown CPU', cores: os.availableParallelism(), memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: sut.postgresVersion, commit: describeCommit() },
       settings: { users: options.users, durationS: options.durationS, warmupS: options.warmupS, rate, unloadedCycles: options.unloadedCycles, transport: options.transport, logLevel: options.logLevel },
-      newman, phases: { unloaded, saturation, fixedRate }, floor, bound, systemCalls, statements, systemToBound: saturation.paidPerSecond / bound.paidPerSecond,
+      newman, phases: { unloaded, saturation, fixedRate }, floor, bound, logins, systemCalls, statements, systemToBound: saturation.paidPerSecond / bound.paidPerSecond,
     };
   } finally {
     await client.close();

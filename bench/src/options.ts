@@ -5,7 +5,8 @@ import { repoRoot } from '@orderflow/stack';
 export const USAGE = `npm run bench [-- options]
 
 Boots the system on a scratch PostgreSQL and drives its public API through the gateway: newman,
-unloaded (+ floor), recording, saturation, fixed rate, bound (pgbench), tracing. Writes <out>/latest.{json,md,svg}.
+unloaded (+ floor), recording, saturation, system calls, fixed rate, bound (pgbench), logins,
+tracing. Writes <out>/latest.{json,md,svg}.
 
   --users V            concurrent users at saturation, pgbench clients of the bound (default 32)
   --duration T         measured seconds of saturation and fixed rate; the bound gets T/2 per database (default 20)

@@ -2,7 +2,7 @@ import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 import type { BoundResult } from './bound.js';
 import type { FloorResult } from './floor.js';
-import type { PhaseResult } from './load.js';
+import type { LoginsResult, PhaseResult } from './load.js';
 import type { NewmanRun } from './newman.js';
 import type { SystemCalls } from './system-calls.js';
 import type { TopStatement } from './system-under-test.js';
@@ -15,6 +15,7 @@ export interface BenchResults {
   phases: { unloaded: PhaseResult; saturation: PhaseResult; fixedRate: PhaseResult };
   floor: FloorResult;
   bound: BoundResult;
+  logins: LoginsResult;
   systemCalls: SystemCalls | null;
   statements: TopStatement[];
   systemToBound: number;
@@ -33,7 +34,7 @@ const table = (head: string[], rows: (string | number)[][]) => {
   return [row(head), row(head.map((_, i) => (i > 0 && isNumeric(i) ? '---:' : '---'))), ...rows.map(row)].join('\n');
 };
 const sumOf = (calls: SystemCalls, key: 'calls' | 'writes') => Object.values(calls.byProcess).reduce((sum, p) => sum + p[key], 0);
-export const errorCount = (phase: PhaseResult) => Object.values(phase.errors).reduce((sum, n) => sum + n, 0);
+export const errorCount = (phase: { errors: Record<string, number> }) => Object.values(phase.errors).reduce((sum, n) => sum + n, 0);
 
 /** CPU ms per paid order of each process, the services together, and PostgreSQL. */
 export function cpuPerPaidOrder(phase: PhaseResult): Record<string, number> {
@@ -120,6 +121,12 @@ From pg_stat_statements over the saturation phase (warmup included), the costlie
 ${table(['statement', 'database', 'calls', 'mean (ms)', 'share'], r.statements.map((s) => [`\`${s.query.slice(0, 90).replaceAll('|', '\\|')}${s.query.length > 90 ? '…' : ''}\``, s.database, s.calls.toLocaleString('en-US'), s.meanMs.toFixed(3), `${(100 * s.share).toFixed(1)} %`]))}
 
 ${r.systemCalls === null ? 'System calls: not measured (strace is missing).' : systemCallsSection(r.systemCalls)}
+
+## Logins, apart from the order flow
+
+${r.logins.clients} clients logging their own users in again and again for ${num(r.logins.measuredS)} s through POST /login, each login verifying the password's argon2id hash in auth.
+
+${table(['logins/s', 'p50 (ms)', 'p95 (ms)', 'p99 (ms)', 'max (ms)', 'logins', 'errors'], [[num(r.logins.loginsPerSecond), ms(r.logins.latency.p50), ms(r.logins.latency.p95), ms(r.logins.latency.p99), ms(r.logins.latency.max), r.logins.logins.toLocaleString('en-US'), errorCount(r.logins)]])}
 
 ## newman and tracing
 

@@ -52,6 +52,10 @@ describe('npm run bench', () => {
     assert.ok(results.systemToBound > 0 && results.systemToBound < 1, `system ÷ bound ${results.systemToBound}: the system cannot beat its own statements without HTTP`);
     assert.ok(bound.postgresCpuMsPerPaidOrder > 0);
 
+    const { logins } = results;
+    assert.deepEqual(logins.errors, {}, 'errors in logins');
+    assert.ok(logins.logins > 0 && logins.loginsPerSecond > 0 && logins.latency.p50 > 0 && logins.latency.p50 <= logins.latency.p99, 'logins measured apart from the order flow');
+
     assert.ok(results.floor.roundTripP50Ms > 0 && results.floor.commitP50Ms > 0 && results.floor.payToFloor > 0.5, 'the pay costs about its bare floor or more');
     assert.equal(results.newman.first.failures, 0);
     assert.ok(results.newman.first.requests > 0 && results.newman.warm.length === 2);
@@ -63,6 +67,7 @@ describe('npm run bench', () => {
     assert.match(markdown, /^# orderflow benchmark/);
     assert.match(markdown, /\| target \| measured \| goal \|/);
     assert.match(markdown, /^## The bound: the same statements without HTTP \(pgbench\)$/m);
+    assert.match(markdown, /^## Logins, apart from the order flow$/m);
     const svg = await readFile(path.join(out, 'latest.svg'), 'utf8');
     assert.match(svg, /^<\?xml [^>]*\?>\n<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.match(svg, /paid orders per second/);
