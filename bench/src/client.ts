@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 
 export const STEPS = ['create', 'pay', 'balance', 'letters'] as const;

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { Client } from 'undici';
 import { ensureDatabase } from '@orderflow/stack';
+import { percentiles } from './load.js';
 
 /**
  * The pay's critical path (services/order/src/domain/pay-order.ts and letters.ts): client → gateway,
@@ -22,15 +22,7 @@ const BARE_SERVER = `require('node:http').createServer((q, s) => { q.resume(); s
   .listen(0, '127.0.0.1', function () { process.send(this.address().port); });
 process.on('disconnect', () => process.exit(0));`;
 
-export interface FloorResult {
-  httpExchanges: number;
-  sequentialCommits: number;
-  roundTripP50Ms: number;
-  commitP50Ms: number;
-  floorMs: number;
-  payP50Ms: number;
-  payToFloor: number;
-}
+export type FloorResult = Awaited<ReturnType<typeof measureFloor>>;
 
 /** The p50 of `run` at idle, samples 10 ms apart after unmeasured ones. */
 async function p50AtIdle(samples: number, run: () => Promise<unknown>): Promise<number> {
@@ -41,11 +33,11 @@ async function p50AtIdle(samples: number, run: () => Promise<unknown>): Promise<
     if (i >= WARMUP_SAMPLES) measured.push(performance.now() - startedAt);
     await sleep(SAMPLE_GAP_MS);
   }
-  return measured.sort((a, b) => a - b)[Math.ceil(measured.length / 2) - 1]!;
+  return percentiles(measured).p50;
 }
 
 /** What the unloaded pay would cost if every hop and commit on its path were bare, and the pay ÷ that. */
-export async function measureFloor(adminUrl: string, samples: number, payP50Ms: number): Promise<FloorResult> {
+export async function measureFloor(adminUrl: string, samples: number, payP50Ms: number) {
   const server = spawn(process.execPath, ['-e', BARE_SERVER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const [port] = (await once(server, 'message')) as [number];
   const http = new Client(`http://127.0.0.1:${port}`, { keepAliveTimeout: 60_000 });

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { STEPS, type BenchUser, type CycleResult, type GatewayClient } from './client.js';
 import type { SystemUnderTest, WindowReading } from './system-under-test.js';
@@ -28,7 +27,7 @@ export interface PhaseResult {
 }
 
 /** Nearest-rank percentiles of every sample. */
-function percentiles(samples: number[]) {
+export function percentiles(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
   const rank = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
   return { p50: rank(50), p95: rank(95), p99: rank(99), max: sorted.at(-1) ?? 0, n: sorted.length };
