@@ -1,4 +1,3 @@
-import pg from 'pg';
 import type { ServiceName } from '@orderflow/stack';
 import type { BenchUser, GatewayClient } from './client.js';
 import type { SystemUnderTest } from './system-under-test.js';
@@ -53,23 +52,20 @@ export function parseLog(lines: string[]): LoggedStatement[] {
  * cycle's statements are the ones between its markers.
  */
 export async function recordCycles(sut: SystemUnderTest, client: GatewayClient, users: [BenchUser, BenchUser], cyclesPerUser: number): Promise<Map<ServiceName, RecordedCycle[]>> {
-  const admin = new pg.Client({ connectionString: sut.adminUrl });
-  await admin.connect();
   const orders: { user: BenchUser; orderId: number }[] = [];
   let lines: string[] = [];
   try {
     await sut.startRecording();
     for (let i = 0; i < 2 * cyclesPerUser; i++) {
-      await admin.query(MARKER);
+      await sut.logMarker(MARKER);
       const user = users[i % 2]!;
       const cycle = await client.runCycle(user);
       if (cycle.outcome !== 'paid') throw new Error(`a recorded cycle did not pay: ${cycle.error ?? cycle.outcome}`);
       orders.push({ user, orderId: cycle.order!.id });
     }
-    await admin.query(MARKER);
+    await sut.logMarker(MARKER);
   } finally {
     lines = await sut.stopRecording();
-    await admin.end();
   }
   const statements = parseLog(lines);
   const byService = new Map<ServiceName, RecordedCycle[]>();

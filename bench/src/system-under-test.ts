@@ -82,6 +82,10 @@ export async function bootSystem(options: { logsDir: string; logLevel: string; t
           await sleep(100);
         }
       },
+      /** A statement of the bench's own, logged between the services' while recording. */
+      async logMarker(statement: string) {
+        await admin.query(statement);
+      },
       async stopRecording(): Promise<string[]> {
         await setLogging('none');
         const lines = recording ?? [];
