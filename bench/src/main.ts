@@ -23,6 +23,8 @@ const RECORDED_CYCLES_PER_USER = 4;
 const PASSWORD_CLIENTS = 4;
 /** Long enough for a steady rate of logins, short beside the order flow's phases. */
 const MAX_LOGINS_S = 5;
+/** Cycles in flight at most (the fixed rate drops one due beyond that), each on a gateway connection of its own. */
+const maxInFlight = (options: BenchOptions) => Math.max(256, 4 * options.users);
 
 async function prepareUsers(client: GatewayClient, count: number): Promise<BenchUser[]> {
   const prefix = `bench_${randomBytes(3).toString('hex')}`;
@@ -43,10 +45,6 @@ function describeCommit(): string {
   }
 }
 
-async function boot(options: BenchOptions, logsDir: string, env?: Record<string, string>): Promise<SystemUnderTest> {
-  return bootSystem({ logsDir, logLevel: options.logLevel, transport: options.transport, cpuProfDir: options.cpuProfDir, env }).catch(exitOnStartupError('npm run bench'));
-}
-
 /** Whether a program from Debian's packages runs (.ci/run installs them). */
 function runs(program: string, args: string[]): boolean {
   try {
@@ -57,7 +55,7 @@ function runs(program: string, args: string[]): boolean {
 }
 
 async function runBench(options: BenchOptions, sut: SystemUnderTest, scriptDir: string): Promise<Omit<BenchResults, 'targets' | 'tracing'>> {
-  const client = createGatewayClient(sut.system.gatewayUrl, Math.max(256, 4 * options.users));
+  const client = createGatewayClient(sut.system.gatewayUrl, maxInFlight(options));
   const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
   try {
     log('newman: the seed\'s Postman collection right after boot, then twice again');
@@ -80,7 +78,7 @@ async function runBench(options: BenchOptions, sut: SystemUnderTest, scriptDir: 
       : (log('    strace is missing (Debian package strace): system calls are left out'), null);
     const rate = options.rate ?? Math.max(1, saturation.paidPerSecond / 2);
     log(`fixed rate: ${rate.toFixed(0)} cycles/s (saturation paid ${saturation.paidPerSecond.toFixed(0)}/s), open loop`);
-    const fixedRate = await runOpenLoop(client, users, { rate, warmupS: options.warmupS, durationS: options.durationS, maxInFlight: Math.max(256, 4 * options.users) }, sut);
+    const fixedRate = await runOpenLoop(client, users, { rate, warmupS: options.warmupS, durationS: options.durationS, maxInFlight: maxInFlight(options) }, sut);
     const secondsPerDatabase = Math.max(1, Math.round(options.durationS / 2));
     log(`bound: pgbench -M prepared -c ${options.users}, each database's share alone for ${secondsPerDatabase} s`);
     const bound = await runBound(sut, scripts, { userIds: users.map((u) => u.userId), threads: os.availableParallelism(), secondsPerDatabase, scriptDir });
@@ -103,8 +101,9 @@ async function measureTracing(options: BenchOptions, logsDir: string, saturation
   let exports = 0;
   const sink = createServer((request, response) => request.resume().on('end', () => (exports++, response.end('{}'))));
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-  const sut = await boot(options, logsDir, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}` });
-  const client = createGatewayClient(sut.system.gatewayUrl, Math.max(256, 4 * options.users));
+  const endpoint = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+  const sut = await bootSystem(options, logsDir, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }).catch(exitOnStartupError('npm run bench'));
+  const client = createGatewayClient(sut.system.gatewayUrl, maxInFlight(options));
   let traced: PhaseResult;
   try {
     traced = await runClosedLoop(client, await prepareUsers(client, options.users), options, sut);
@@ -138,7 +137,7 @@ async function main(): Promise<number> {
   const scriptDir = path.join(logsDir, 'pgbench');
   await mkdir(scriptDir);
   console.log(`Booting the system on a scratch PostgreSQL; service logs in ${path.relative(process.cwd(), logsDir)}`);
-  const sut = await boot(options, logsDir);
+  const sut = await bootSystem(options, logsDir).catch(exitOnStartupError('npm run bench'));
   const stop = () => void sut.stop().finally(() => process.exit(130));
   process.once('SIGINT', stop).once('SIGTERM', stop);
   let measured;

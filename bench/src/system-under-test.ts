@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { SERVICES, startScratchPostgres, startSystem, type ServiceName } from '@orderflow/stack';
 import { cpuBetween, sampleCpu } from './cpu.js';
+import type { BenchOptions } from './options.js';
 
 export interface WindowReading {
   /** performance.now() when the window opened. */
@@ -21,7 +22,7 @@ export type TopStatement = Awaited<ReturnType<SystemUnderTest['topStatements']>>
  * A scratch PostgreSQL of the bench's own (so every run starts empty and its log can be read), and
  * the four services and the gateway on it as `npm start` runs them.
  */
-export async function bootSystem(options: { logsDir: string; logLevel: string; transport: 'tcp' | 'unix'; cpuProfDir?: string; env?: Record<string, string> }) {
+export async function bootSystem(options: BenchOptions, logsDir: string, env?: Record<string, string>) {
   let recording: string[] | undefined;
   const postgres = await startScratchPostgres('bench', { onLog: (line) => recording?.push(line) });
   const stops: (() => Promise<unknown>)[] = [() => postgres.stop()];
@@ -38,8 +39,8 @@ export async function bootSystem(options: { logsDir: string; logLevel: string; t
       databasePrefix: prefix,
       internalToken: randomBytes(24).toString('base64url'),
       logLevel: options.logLevel,
-      logs: { dir: options.logsDir },
-      env: options.env,
+      logs: { dir: logsDir },
+      env,
       nodeArgs: options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`],
       // The load comes from one address: the edge's per-address sign-up limit would cap the preparation.
       serviceEnv: { gateway: { CREDENTIAL_RATE_LIMIT: '1000000' } },
