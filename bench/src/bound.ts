@@ -105,8 +105,7 @@ async function runShare(sut: SystemUnderTest, script: PgbenchScript, ids: number
   // Each writing statement of a paid order wrote a row or more in the system; a replay that writes fewer misses the services' rows.
   const { writingStatements } = script;
   if (window.rowsWritten < 0.99 * writingStatements * runs) throw new Error(`the replay of ${script.service} wrote ${(window.rowsWritten / runs).toFixed(2)} rows a run with ${writingStatements} writing statements: it misses the rows the services write`);
-  const machineBusyPercent = (100 * window.cpuMs.machine!) / (window.seconds * 1000 * options.threads);
-  return { service: script.service, statements: script.statements, tps, runs, postgresCpuMsPerRun: window.cpuMs.postgres! / runs, commitsPerRun: window.commits / runs, rowsWrittenPerRun: window.rowsWritten / runs, writingStatements, machineBusyPercent };
+  return { service: script.service, statements: script.statements, tps, runs, postgresCpuMsPerRun: window.cpuMs.postgres! / runs, commitsPerRun: window.commits / runs, rowsWrittenPerRun: window.rowsWritten / runs, writingStatements, machineBusyPercent: window.machineBusyPercent };
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
+import { SERVICES } from '@orderflow/stack';
 import type { BoundResult } from './bound.js';
 import type { FloorResult } from './floor.js';
 import type { LoginsResult, PhaseResult } from './load.js';
@@ -23,7 +24,7 @@ export interface BenchResults {
   targets: { target: string; measured: string; goal: string; met: boolean | null }[];
 }
 
-export const SERVICE_PROCESSES = ['gateway', 'auth', 'billing', 'order', 'notification'];
+const SERVICE_PROCESSES = ['gateway', ...SERVICES];
 
 const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
 const num = (value: number) => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1));
@@ -70,8 +71,7 @@ export function renderMarkdown(r: BenchResults): string {
   const processes = [...SERVICE_PROCESSES, 'postgres', 'load generator', 'other processes'];
   const costRow = (name: string, phase: PhaseResult) => {
     const cpu = cpuPerPaidOrder(phase);
-    const busy = (100 * phase.window.cpuMs.machine!) / (phase.window.seconds * 1000 * r.machine.cores);
-    return [name, ...processes.map((p) => ms(cpu[p] ?? 0)), `**${ms(cpu.services!)}**`, `${busy.toFixed(0)} % of ${r.machine.cores}`, (phase.window.commits / phase.paid).toFixed(1), (phase.window.rowsWritten / phase.paid).toFixed(1)];
+    return [name, ...processes.map((p) => ms(cpu[p] ?? 0)), `**${ms(cpu.services!)}**`, `${phase.window.machineBusyPercent.toFixed(0)} % of ${r.machine.cores}`, (phase.window.commits / phase.paid).toFixed(1), (phase.window.rowsWritten / phase.paid).toFixed(1)];
   };
   const b = r.bound;
   return `# orderflow benchmark

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { SERVICES, startScratchPostgres, startSystem, type ServiceName } from '@orderflow/stack';
@@ -13,6 +14,8 @@ export interface WindowReading {
   commits: number;
   /** Rows inserted, updated or deleted in the system's databases. */
   rowsWritten: number;
+  /** The machine's busy CPU time over the window, as a share of all its cores. */
+  machineBusyPercent: number;
 }
 
 export type SystemUnderTest = Awaited<ReturnType<typeof bootSystem>>;
@@ -112,7 +115,8 @@ export async function bootSystem(options: BenchOptions, logsDir: string, env?: R
         return async () => {
           const [seconds, cpuMs] = [(performance.now() - openedAt) / 1000, cpuBetween(cpu, sampleCpu(pids, postgres.pid))];
           const end = await readCounters();
-          return { openedAt, seconds, cpuMs, commits: end.commits - counters.commits, rowsWritten: end.written - counters.written };
+          const machineBusyPercent = (100 * cpuMs.machine!) / (seconds * 1000 * os.availableParallelism());
+          return { openedAt, seconds, cpuMs, commits: end.commits - counters.commits, rowsWritten: end.written - counters.written, machineBusyPercent };
         };
       },
       stop,
