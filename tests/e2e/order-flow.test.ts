@@ -55,6 +55,20 @@ for (const transport of ['tcp', 'unix'] as const) {
       }
     });
 
+    test('when a password is wrong, then 401, and after five failures the login is blocked with 429 (auth knows the client over either transport)', async () => {
+      const api = createApiClient(system.gatewayUrl);
+      const login = randomLogin();
+      assert.equal((await api.call('POST', '/register', { login, password: 'correct horse', email: `${login}@example.com` })).status, 200);
+
+      for (let failure = 1; failure <= 5; failure++) {
+        const wrong = await api.call('POST', '/login', { login, password: 'wrong horse' });
+        assert.equal(wrong.status, 401, `failure ${failure}: ${JSON.stringify(wrong.body)}`);
+      }
+      const blocked = await api.call('POST', '/login', { login, password: 'correct horse' });
+      assert.equal(blocked.status, 429);
+      assert.equal(blocked.body.code, 'auth.too_many_attempts');
+    });
+
     test('when a client forges X-UserId, then it is overwritten by the session’s identity or refused', async () => {
       const victim = createApiClient(system.gatewayUrl);
       const attacker = createApiClient(system.gatewayUrl);

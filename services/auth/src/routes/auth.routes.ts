@@ -70,7 +70,8 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthDeps, cookie: Cook
     { schema: { tags: ['auth'], summary: 'Open a session (sets the session_id cookie)', body: LoginBodySchema, response: { 200: UserSchema, ...problemResponses({ 401: ['auth.unauthenticated'], 429: ['auth.too_many_attempts'], 503: ['auth.account_pending', 'database.unavailable'] }) } } },
     async (request, reply) => {
       // The client's address as the edge saw it: X-Forwarded-For counts only from TRUSTED_PROXIES.
-      const { user, token } = await logIn(deps, request.body.login, request.body.password, request.ip, request.id);
+      // A peer on the Unix socket that names no client has no address: it counts as one client.
+      const { user, token } = await logIn(deps, request.body.login, request.body.password, request.ip ?? 'unix-socket', request.id);
       reply.setCookie(SESSION_COOKIE, token, {
         path: '/',
         httpOnly: true,
