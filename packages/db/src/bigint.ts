@@ -1,7 +1,8 @@
 /**
  * PostgreSQL returns `bigint` as a string because it can exceed 2^53. Every id and amount here is
- * bounded far below that, so a store converts its rows deliberately and refuses anything that would
- * lose precision.
+ * bounded far below that, so createPool applies this to every `bigint` column: it arrives as a number,
+ * and one that would lose precision fails the query instead of being rounded. A bare `pg.Client`
+ * (withClient) still reads strings.
  */
 export function parseBigint(value: string | number | bigint): number {
   const parsed = typeof value === 'number' ? value : Number(value);

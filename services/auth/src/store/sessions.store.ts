@@ -1,4 +1,4 @@
-import { parseBigint, type Queryable } from '@orderflow/db';
+import type { Queryable } from '@orderflow/db';
 import type { User } from './users.store.js';
 
 export interface ActiveSession {
@@ -8,7 +8,7 @@ export interface ActiveSession {
 }
 
 interface SessionUserRow {
-  user_id: string;
+  user_id: number;
   login: string;
   email: string;
   first_name: string;
@@ -43,7 +43,7 @@ export function createSessionsStore(db: Queryable) {
         lastSeenAt: row.last_seen_at,
         expiresAt: row.expires_at,
         user: {
-          id: parseBigint(row.user_id),
+          id: row.user_id,
           login: row.login,
           email: row.email,
           firstName: row.first_name,

@@ -1,4 +1,4 @@
-import { parseBigint, type Queryable } from '@orderflow/db';
+import type { Queryable } from '@orderflow/db';
 
 export interface User {
   id: number;
@@ -15,7 +15,7 @@ export interface UserWithPasswordHash extends User {
 }
 
 interface UserRow {
-  id: string;
+  id: number;
   login: string;
   email: string;
   first_name: string;
@@ -26,7 +26,7 @@ interface UserRow {
 
 function toUser(row: UserRow): UserWithPasswordHash {
   return {
-    id: parseBigint(row.id),
+    id: row.id,
     login: row.login,
     email: row.email,
     firstName: row.first_name,
@@ -61,12 +61,12 @@ export function createUsersStore(db: Queryable) {
 
     /** Users whose account is still to be opened, registered at least `minAgeMs` ago, oldest first. */
     async findUsersWithoutAccount(minAgeMs: number, limit: number): Promise<number[]> {
-      const { rows } = await db.query<{ id: string }>(
+      const { rows } = await db.query<{ id: number }>(
         `SELECT id FROM users WHERE account_opened_at IS NULL AND created_at < now() - make_interval(secs => $1)
          ORDER BY created_at LIMIT $2`,
         [minAgeMs / 1000, limit],
       );
-      return rows.map((row) => parseBigint(row.id));
+      return rows.map((row) => row.id);
     },
   };
 }

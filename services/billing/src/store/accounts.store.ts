@@ -1,4 +1,4 @@
-import { parseBigint, type Queryable } from '@orderflow/db';
+import type { Queryable } from '@orderflow/db';
 import type { PageBounds } from '@orderflow/kit';
 
 export interface Account {
@@ -18,11 +18,11 @@ export interface LedgerEntry {
 }
 
 interface LedgerRow {
-  id: string;
+  id: number;
   kind: LedgerKind;
-  amount_minor: string;
-  balance_after_minor: string;
-  order_id: string | null;
+  amount_minor: number;
+  balance_after_minor: number;
+  order_id: number | null;
   created_at: Date;
 }
 
@@ -33,7 +33,7 @@ export function createAccountsStore(db: Queryable) {
   return {
     /** Opens the account if it does not exist yet; either way returns it. */
     async openAccount(userId: number): Promise<Account> {
-      const { rows } = await db.query<{ balance_minor: string }>(
+      const { rows } = await db.query<{ balance_minor: number }>(
         `WITH inserted AS (
            INSERT INTO accounts (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING RETURNING balance_minor
          )
@@ -42,7 +42,7 @@ export function createAccountsStore(db: Queryable) {
          SELECT balance_minor FROM accounts WHERE user_id = $1`,
         [userId],
       );
-      if (rows[0] !== undefined) return { userId, balanceMinor: parseBigint(rows[0].balance_minor) };
+      if (rows[0] !== undefined) return { userId, balanceMinor: rows[0].balance_minor };
       // A concurrent open committed after this statement's snapshot: read it now.
       const account = await this.findAccount(userId);
       if (account === null) throw new Error(`account ${userId} neither inserted nor found`);
@@ -50,12 +50,12 @@ export function createAccountsStore(db: Queryable) {
     },
 
     async findAccount(userId: number): Promise<Account | null> {
-      const { rows } = await db.query<{ balance_minor: string }>({
+      const { rows } = await db.query<{ balance_minor: number }>({
         name: 'accounts.find',
         text: 'SELECT balance_minor FROM accounts WHERE user_id = $1',
         values: [userId],
       });
-      return rows[0] === undefined ? null : { userId, balanceMinor: parseBigint(rows[0].balance_minor) };
+      return rows[0] === undefined ? null : { userId, balanceMinor: rows[0].balance_minor };
     },
 
     /**
@@ -64,7 +64,7 @@ export function createAccountsStore(db: Queryable) {
      * the WHERE refuses an overdraft. Null when the account is missing or the money is not there.
      */
     async changeBalance(userId: number, amountMinor: number, kind: 'top_up' | 'withdrawal'): Promise<Account | null> {
-      const { rows } = await db.query<{ balance_after_minor: string }>({
+      const { rows } = await db.query<{ balance_after_minor: number }>({
         name: 'accounts.change_balance',
         text: `WITH changed AS (
            UPDATE accounts SET balance_minor = balance_minor + $2, updated_at = now()
@@ -76,7 +76,7 @@ export function createAccountsStore(db: Queryable) {
          RETURNING balance_after_minor`,
         values: [userId, amountMinor, kind],
       });
-      return rows[0] === undefined ? null : { userId, balanceMinor: parseBigint(rows[0].balance_after_minor) };
+      return rows[0] === undefined ? null : { userId, balanceMinor: rows[0].balance_after_minor };
     },
 
     /**
@@ -90,11 +90,11 @@ export function createAccountsStore(db: Queryable) {
     async listLedgerEntries(userId: number, bounds: PageBounds): Promise<LedgerEntry[]> {
       const { rows } = await db.query<LedgerRow>({ name: 'ledger.list', text: LIST_LEDGER_ENTRIES, values: [userId, bounds.throughId, bounds.limit] });
       return rows.map((row) => ({
-        id: parseBigint(row.id),
+        id: row.id,
         kind: row.kind,
-        amountMinor: parseBigint(row.amount_minor),
-        balanceAfterMinor: parseBigint(row.balance_after_minor),
-        orderId: row.order_id === null ? null : parseBigint(row.order_id),
+        amountMinor: row.amount_minor,
+        balanceAfterMinor: row.balance_after_minor,
+        orderId: row.order_id,
         createdAt: row.created_at,
       }));
     },

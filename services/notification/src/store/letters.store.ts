@@ -1,4 +1,4 @@
-import { parseBigint, type Queryable } from '@orderflow/db';
+import type { Queryable } from '@orderflow/db';
 import type { PageBounds } from '@orderflow/kit';
 
 export interface Letter {
@@ -13,10 +13,10 @@ export interface Letter {
 }
 
 interface LetterRow {
-  id: string;
+  id: number;
   delivery_id: string;
-  user_id: string;
-  order_id: string;
+  user_id: number;
+  order_id: number;
   email: string;
   event: string;
   message: string;
@@ -25,10 +25,10 @@ interface LetterRow {
 
 function toLetter(row: LetterRow): Letter {
   return {
-    id: parseBigint(row.id),
+    id: row.id,
     deliveryId: row.delivery_id,
-    userId: parseBigint(row.user_id),
-    orderId: parseBigint(row.order_id),
+    userId: row.user_id,
+    orderId: row.order_id,
     email: row.email,
     event: row.event,
     message: row.message,

@@ -1,5 +1,5 @@
 import type { PaymentStatus } from '@orderflow/billing-contract';
-import { parseBigint, type Queryable } from '@orderflow/db';
+import type { Queryable } from '@orderflow/db';
 import type { PageBounds } from '@orderflow/kit';
 import type { OutboxLetter } from './outbox.store.js';
 
@@ -21,13 +21,13 @@ export interface Order {
 }
 
 interface OrderRow {
-  id: string;
-  user_id: string;
-  price_minor: string;
+  id: number;
+  user_id: number;
+  price_minor: number;
   status: OrderStatus;
   payment_status: PaymentStatus | null;
   payment_reason: string | null;
-  refunded_minor: string | null;
+  refunded_minor: number | null;
   email: string;
   created_at: Date;
   updated_at: Date;
@@ -35,13 +35,13 @@ interface OrderRow {
 
 export function toOrder(row: OrderRow): Order {
   return {
-    id: parseBigint(row.id),
-    userId: parseBigint(row.user_id),
-    priceMinor: parseBigint(row.price_minor),
+    id: row.id,
+    userId: row.user_id,
+    priceMinor: row.price_minor,
     status: row.status,
     paymentStatus: row.payment_status,
     paymentReason: row.payment_reason,
-    refundedMinor: row.refunded_minor === null ? null : parseBigint(row.refunded_minor),
+    refundedMinor: row.refunded_minor,
     email: row.email,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -96,8 +96,8 @@ export function createOrdersStore(db: Queryable) {
 
     /** Served by the unsettled-orders partial index, so a scrape stays cheap however many orders exist. */
     async countPending(): Promise<number> {
-      const { rows } = await db.query<{ n: string }>("SELECT count(*) AS n FROM orders WHERE status = 'pending'");
-      return parseBigint(rows[0]!.n);
+      const { rows } = await db.query<{ n: number }>("SELECT count(*) AS n FROM orders WHERE status = 'pending'");
+      return rows[0]!.n;
     },
 
     /**
@@ -111,7 +111,7 @@ export function createOrdersStore(db: Queryable) {
       outcome: { from: OrderStatus; to: OutcomeStatus; payment?: { status: PaymentStatus; reason: string | null }; refundedMinor?: number },
       letter: { event: string; message: string },
     ): Promise<{ order: Order; letter: OutboxLetter } | null> {
-      const { rows } = await db.query<OrderRow & { outbox_id: string; attempts: number }>({
+      const { rows } = await db.query<OrderRow & { outbox_id: number; attempts: number }>({
         name: 'orders.record_outcome',
         text: `WITH recorded AS (
                  UPDATE orders
@@ -135,7 +135,7 @@ export function createOrdersStore(db: Queryable) {
       const order = toOrder(row);
       return {
         order,
-        letter: { id: parseBigint(row.outbox_id), orderId: order.id, userId: order.userId, email: order.email, event: letter.event, message: letter.message, attempts: row.attempts },
+        letter: { id: row.outbox_id, orderId: order.id, userId: order.userId, email: order.email, event: letter.event, message: letter.message, attempts: row.attempts },
       };
     },
 

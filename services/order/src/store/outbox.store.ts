@@ -1,4 +1,4 @@
-import { parseBigint, type Queryable } from '@orderflow/db';
+import type { Queryable } from '@orderflow/db';
 
 export interface OutboxLetter {
   id: number;
@@ -11,9 +11,9 @@ export interface OutboxLetter {
 }
 
 interface OutboxRow {
-  id: string;
-  order_id: string;
-  user_id: string;
+  id: number;
+  order_id: number;
+  user_id: number;
   email: string;
   event: string;
   message: string;
@@ -22,9 +22,9 @@ interface OutboxRow {
 
 function toLetter(row: OutboxRow): OutboxLetter {
   return {
-    id: parseBigint(row.id),
-    orderId: parseBigint(row.order_id),
-    userId: parseBigint(row.user_id),
+    id: row.id,
+    orderId: row.order_id,
+    userId: row.user_id,
     email: row.email,
     event: row.event,
     message: row.message,
@@ -63,8 +63,8 @@ export function createOutboxStore(db: Queryable) {
     },
 
     async countUndelivered(): Promise<number> {
-      const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE delivered_at IS NULL');
-      return parseBigint(rows[0]!.n);
+      const { rows } = await db.query<{ n: number }>('SELECT count(*) AS n FROM outbox WHERE delivered_at IS NULL');
+      return rows[0]!.n;
     },
   };
 }
