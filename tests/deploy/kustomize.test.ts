@@ -225,12 +225,13 @@ describe('the base workloads (deploy/k8s/base)', { skip: WITHOUT_KUBECTL }, () =
       });
     });
 
-    test(`when ${name} starts, then it reads its ConfigMap, its Secret, the internal token and, but for auth which signs, auth's public key`, () => {
+    test(`when ${name} starts, then it reads the services' shared environment, then its own ConfigMap, its Secret, the internal token and, but for auth which signs, auth's public key`, () => {
       const [container] = named<KubeObject & IDeployment>(objects, 'Deployment', name).spec?.template.spec?.containers ?? [];
       // Generated names carry a hash suffix: auth-5c7k... is the ConfigMap auth.
       const sources = (container?.envFrom ?? []).map((e) => (e.configMapRef ? `ConfigMap/${e.configMapRef.name}` : `Secret/${e.secretRef?.name}`).replace(/-[a-z0-9]{10}$/, ''));
 
-      assert.deepEqual(sources, [`ConfigMap/${name}`, `Secret/${name}`, 'Secret/internal-token', ...(name === 'auth' ? [] : ['ConfigMap/identity-public-key'])]);
+      // Later sources win a key: the service's own ConfigMap overrides the shared one.
+      assert.deepEqual(sources, ['ConfigMap/service-environment', `ConfigMap/${name}`, `Secret/${name}`, 'Secret/internal-token', ...(name === 'auth' ? [] : ['ConfigMap/identity-public-key'])]);
     });
   }
 
