@@ -14,45 +14,27 @@ export interface UserWithPasswordHash extends User {
   isAccountOpen: boolean;
 }
 
-interface UserRow {
-  id: number;
-  login: string;
-  email: string;
-  first_name: string;
-  last_name: string;
-  password_hash: string;
-  account_opened_at: Date | null;
-}
-
-function toUser(row: UserRow): UserWithPasswordHash {
-  return {
-    id: row.id,
-    login: row.login,
-    email: row.email,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    passwordHash: row.password_hash,
-    isAccountOpen: row.account_opened_at !== null,
-  };
-}
+/** A user's columns, named as UserWithPasswordHash names them. */
+const USER_COLUMNS = `id, login, email, first_name AS "firstName", last_name AS "lastName", password_hash AS "passwordHash",
+  account_opened_at IS NOT NULL AS "isAccountOpen"`;
 
 export function createUsersStore(db: Queryable) {
   return {
     /** Null when the login is taken (in any letter case). */
     async insertUser(user: Omit<UserWithPasswordHash, 'id' | 'isAccountOpen'>): Promise<UserWithPasswordHash | null> {
-      const { rows } = await db.query<UserRow>(
+      const { rows } = await db.query<UserWithPasswordHash>(
         `INSERT INTO users (login, email, first_name, last_name, password_hash)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (lower(login)) DO NOTHING
-         RETURNING *`,
+         RETURNING ${USER_COLUMNS}`,
         [user.login, user.email, user.firstName, user.lastName, user.passwordHash],
       );
-      return rows[0] === undefined ? null : toUser(rows[0]);
+      return rows[0] ?? null;
     },
 
     async findUserByLogin(login: string): Promise<UserWithPasswordHash | null> {
-      const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE lower(login) = lower($1)', [login]);
-      return rows[0] === undefined ? null : toUser(rows[0]);
+      const { rows } = await db.query<UserWithPasswordHash>(`SELECT ${USER_COLUMNS} FROM users WHERE lower(login) = lower($1)`, [login]);
+      return rows[0] ?? null;
     },
 
     async markAccountOpened(userId: number): Promise<void> {

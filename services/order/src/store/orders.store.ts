@@ -20,51 +20,27 @@ export interface Order {
   updatedAt: Date;
 }
 
-interface OrderRow {
-  id: number;
-  user_id: number;
-  price_minor: number;
-  status: OrderStatus;
-  payment_status: PaymentStatus | null;
-  payment_reason: string | null;
-  refunded_minor: number | null;
-  email: string;
-  created_at: Date;
-  updated_at: Date;
-}
+/** An order's columns, named as Order names them. */
+const ORDER_COLUMNS = `id, user_id AS "userId", price_minor AS "priceMinor", status, payment_status AS "paymentStatus",
+  payment_reason AS "paymentReason", refunded_minor AS "refundedMinor", email, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-export function toOrder(row: OrderRow): Order {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    priceMinor: row.price_minor,
-    status: row.status,
-    paymentStatus: row.payment_status,
-    paymentReason: row.payment_reason,
-    refundedMinor: row.refunded_minor,
-    email: row.email,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-export const LIST_ORDERS_OF_USER = 'SELECT * FROM orders WHERE user_id = $1 AND id <= coalesce($2::bigint, 9223372036854775807) ORDER BY id DESC LIMIT $3';
+export const LIST_ORDERS_OF_USER = `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = $1 AND id <= coalesce($2::bigint, 9223372036854775807) ORDER BY id DESC LIMIT $3`;
 
 export function createOrdersStore(db: Queryable) {
   /** `name` makes it a prepared statement: parsed and planned once per connection, not per call. */
   async function one(name: string, sql: string, params: unknown[]): Promise<Order | null> {
-    const { rows } = await db.query<OrderRow>({ name, text: sql, values: params });
-    return rows[0] === undefined ? null : toOrder(rows[0]);
+    const { rows } = await db.query<Order>({ name, text: sql, values: params });
+    return rows[0] ?? null;
   }
 
   return {
     async insertOrder(userId: number, priceMinor: number, email: string): Promise<Order> {
-      return (await one('orders.insert', 'INSERT INTO orders (user_id, price_minor, email) VALUES ($1, $2, $3) RETURNING *', [userId, priceMinor, email]))!;
+      return (await one('orders.insert', `INSERT INTO orders (user_id, price_minor, email) VALUES ($1, $2, $3) RETURNING ${ORDER_COLUMNS}`, [userId, priceMinor, email]))!;
     },
 
     /** Only the owner's: another user's order is indistinguishable from a missing one. */
     findOrderOfUser(orderId: number, userId: number): Promise<Order | null> {
-      return one('orders.find_of_user', 'SELECT * FROM orders WHERE id = $1 AND user_id = $2', [orderId, userId]);
+      return one('orders.find_of_user', `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1 AND user_id = $2`, [orderId, userId]);
     },
 
     /**
@@ -75,8 +51,8 @@ export function createOrdersStore(db: Queryable) {
      *           Index Cond: ((user_id = $1) AND (id <= COALESCE($2, '9223372036854775807'::bigint)))
      */
     async listOrdersOfUser(userId: number, bounds: PageBounds): Promise<Order[]> {
-      const { rows } = await db.query<OrderRow>({ name: 'orders.list_of_user', text: LIST_ORDERS_OF_USER, values: [userId, bounds.throughId, bounds.limit] });
-      return rows.map(toOrder);
+      const { rows } = await db.query<Order>({ name: 'orders.list_of_user', text: LIST_ORDERS_OF_USER, values: [userId, bounds.throughId, bounds.limit] });
+      return rows;
     },
 
     /**
@@ -89,7 +65,7 @@ export function createOrdersStore(db: Queryable) {
         'orders.transition',
         `UPDATE orders SET status = $3, email = coalesce($4, email), updated_at = now()
           WHERE id = $1 AND status = $2 AND ($5::bigint IS NULL OR user_id = $5)
-          RETURNING *`,
+          RETURNING ${ORDER_COLUMNS}`,
         [orderId, from, to, changes.email ?? null, changes.ownerId ?? null],
       );
     },
@@ -111,7 +87,7 @@ export function createOrdersStore(db: Queryable) {
       outcome: { from: OrderStatus; to: OutcomeStatus; payment?: { status: PaymentStatus; reason: string | null }; refundedMinor?: number },
       letter: { event: string; message: string },
     ): Promise<{ order: Order; letter: OutboxLetter } | null> {
-      const { rows } = await db.query<OrderRow & { outbox_id: number; attempts: number }>({
+      const { rows } = await db.query<Order & { outboxId: number; attempts: number }>({
         name: 'orders.record_outcome',
         text: `WITH recorded AS (
                  UPDATE orders
@@ -127,15 +103,15 @@ export function createOrdersStore(db: Queryable) {
                  SELECT id, user_id, email, $7, $8 FROM recorded
                  RETURNING id AS outbox_id, attempts
                )
-               SELECT recorded.*, letter.outbox_id, letter.attempts FROM recorded CROSS JOIN letter`,
+               SELECT ${ORDER_COLUMNS}, outbox_id AS "outboxId", attempts FROM recorded CROSS JOIN letter`,
         values: [orderId, outcome.from, outcome.to, outcome.payment?.status ?? null, outcome.payment?.reason ?? null, outcome.refundedMinor ?? null, letter.event, letter.message],
       });
-      const row = rows[0];
+      const [row] = rows;
       if (row === undefined) return null;
-      const order = toOrder(row);
+      const { outboxId, attempts, ...order } = row;
       return {
         order,
-        letter: { id: row.outbox_id, orderId: order.id, userId: order.userId, email: order.email, event: letter.event, message: letter.message, attempts: row.attempts },
+        letter: { id: outboxId, orderId: order.id, userId: order.userId, email: order.email, event: letter.event, message: letter.message, attempts },
       };
     },
 
@@ -145,7 +121,7 @@ export function createOrdersStore(db: Queryable) {
      * keeps two replicas from ever taking the same row at the same moment.
      */
     async leaseUnsettledOrders(staleMs: number, limit: number): Promise<Order[]> {
-      const { rows } = await db.query<OrderRow>(
+      const { rows } = await db.query<Order>(
         `UPDATE orders SET updated_at = now()
           WHERE id IN (
             SELECT id FROM orders
@@ -153,10 +129,10 @@ export function createOrdersStore(db: Queryable) {
              ORDER BY updated_at
              LIMIT $2
              FOR UPDATE SKIP LOCKED)
-          RETURNING *`,
+          RETURNING ${ORDER_COLUMNS}`,
         [staleMs, limit],
       );
-      return rows.map(toOrder);
+      return rows;
     },
   };
 }

@@ -10,27 +10,8 @@ export interface OutboxLetter {
   attempts: number;
 }
 
-interface OutboxRow {
-  id: number;
-  order_id: number;
-  user_id: number;
-  email: string;
-  event: string;
-  message: string;
-  attempts: number;
-}
-
-function toLetter(row: OutboxRow): OutboxLetter {
-  return {
-    id: row.id,
-    orderId: row.order_id,
-    userId: row.user_id,
-    email: row.email,
-    event: row.event,
-    message: row.message,
-    attempts: row.attempts,
-  };
-}
+/** An outbox letter's columns, named as OutboxLetter names them. */
+const OUTBOX_LETTER_COLUMNS = 'id, order_id AS "orderId", user_id AS "userId", email, event, message, attempts';
 
 export function createOutboxStore(db: Queryable) {
   return {
@@ -46,7 +27,7 @@ export function createOutboxStore(db: Queryable) {
      * letter to be retried, and two replicas never take the same one (SKIP LOCKED).
      */
     async leaseDueLetters(limit: number): Promise<OutboxLetter[]> {
-      const { rows } = await db.query<OutboxRow>(
+      const { rows } = await db.query<OutboxLetter>(
         `UPDATE outbox
             SET attempts = attempts + 1,
                 next_attempt_at = now() + least(interval '60 seconds', interval '1 second' * power(2, attempts))
@@ -56,10 +37,10 @@ export function createOutboxStore(db: Queryable) {
              ORDER BY next_attempt_at
              LIMIT $1
              FOR UPDATE SKIP LOCKED)
-          RETURNING *`,
+          RETURNING ${OUTBOX_LETTER_COLUMNS}`,
         [limit],
       );
-      return rows.map(toLetter);
+      return rows;
     },
 
     async countUndelivered(): Promise<number> {
