@@ -17,17 +17,9 @@ export interface LedgerEntry {
   createdAt: Date;
 }
 
-interface LedgerRow {
-  id: number;
-  kind: LedgerKind;
-  amount_minor: number;
-  balance_after_minor: number;
-  order_id: number | null;
-  created_at: Date;
-}
-
-export const LIST_LEDGER_ENTRIES = `SELECT id, kind, amount_minor, balance_after_minor, order_id, created_at
-  FROM ledger_entries WHERE user_id = $1 AND id <= coalesce($2::bigint, 9223372036854775807) ORDER BY id DESC LIMIT $3`;
+/** Columns named as LedgerEntry names them. */
+export const LIST_LEDGER_ENTRIES = `SELECT id, kind, amount_minor AS "amountMinor", balance_after_minor AS "balanceAfterMinor", order_id AS "orderId",
+  created_at AS "createdAt" FROM ledger_entries WHERE user_id = $1 AND id <= coalesce($2::bigint, 9223372036854775807) ORDER BY id DESC LIMIT $3`;
 
 export function createAccountsStore(db: Queryable) {
   return {
@@ -88,15 +80,8 @@ export function createAccountsStore(db: Queryable) {
      *           Index Cond: ((user_id = $1) AND (id <= COALESCE($2, '9223372036854775807'::bigint)))
      */
     async listLedgerEntries(userId: number, bounds: PageBounds): Promise<LedgerEntry[]> {
-      const { rows } = await db.query<LedgerRow>({ name: 'ledger.list', text: LIST_LEDGER_ENTRIES, values: [userId, bounds.throughId, bounds.limit] });
-      return rows.map((row) => ({
-        id: row.id,
-        kind: row.kind,
-        amountMinor: row.amount_minor,
-        balanceAfterMinor: row.balance_after_minor,
-        orderId: row.order_id,
-        createdAt: row.created_at,
-      }));
+      const { rows } = await db.query<LedgerEntry>({ name: 'ledger.list', text: LIST_LEDGER_ENTRIES, values: [userId, bounds.throughId, bounds.limit] });
+      return rows;
     },
   };
 }
