@@ -129,4 +129,3 @@ export async function openDatabase(service: string, config: DatabaseConfig, migr
   await warmPool(db, config.DB_POOL_SIZE);
   return db;
 }
-
