@@ -1,5 +1,4 @@
 export * from './pool.js';
 export * from './migrate.js';
 export * from './client.js';
-export * from './bigint.js';
 export * from './corking-socket.js';

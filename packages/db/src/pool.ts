@@ -24,7 +24,7 @@ const READINESS_TIMEOUT_MS = 900;
  */
 const BIGINT_AS_NUMBER: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 ? (value: string) => parseBigint(value) : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+    oid === pg.types.builtins.INT8 ? parseBigint : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 export function createPool(connectionString: string, options: PoolOptions): Pool {
