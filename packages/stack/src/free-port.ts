@@ -1,9 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 /** How many ports below the kernel's ephemeral range are candidates. */
 const CANDIDATE_SPAN = 12_000;
 const ATTEMPTS = 50;
+/**
+ * Ports handed out by any process of this machine in the last two minutes, one file each: two test
+ * files booting systems at once each check a port free, then start their processes a second later,
+ * so without a reservation both could pick the same one (seen in CI: auth lost its port to another
+ * system's notification, whose /health/ready then answered for it).
+ */
+const RESERVATIONS = path.join(tmpdir(), 'orderflow-port-reservations');
+const RESERVATION_MS = 120_000;
 
 /**
  * A port that was free a moment ago on loopback, picked at random below the kernel's ephemeral range.
@@ -16,12 +26,30 @@ export async function findFreePort(): Promise<number> {
   if (range !== undefined) {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const port = range.low + Math.floor(Math.random() * (range.high - range.low + 1));
-      if ((await listenOnce(port)) !== undefined) return port;
+      if (reserve(port) && (await listenOnce(port)) !== undefined) return port;
     }
   }
   const port = await listenOnce(0);
   if (port === undefined) throw new Error('no free port on 127.0.0.1');
   return port;
+}
+
+/** Whether this process may hand out `port`: no other did in the last RESERVATION_MS. */
+function reserve(port: number): boolean {
+  const file = path.join(RESERVATIONS, String(port));
+  try {
+    mkdirSync(RESERVATIONS, { recursive: true });
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch (error) {
+    // A folder that cannot be written leaves the listen check alone, as before reservations.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return true;
+    const reservedAt = statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    if (Date.now() - reservedAt < RESERVATION_MS) return false;
+    // Stale: the process that reserved it has long started its listener on it, or given it up.
+    rmSync(file, { force: true });
+    return reserve(port);
+  }
 }
 
 function candidateRange(): { low: number; high: number } | undefined {
